@@ -1,0 +1,1 @@
+"""Brief sections, one module per capability. Each exposes ``build(ctx) -> list[Section]``."""
