@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 
 class SarhadError(Exception):
-    """Bad input or an impossible request. The CLI prints ``str(err)`` and exits with ``exit_code``."""
+    """Bad input or an impossible request.
+
+    The CLI prints ``str(err)`` and exits with ``exit_code``."""
 
     exit_code: int = 2
 

@@ -44,8 +44,9 @@ def brief(
     """The situation brief: the system, the record, estimates, forecasts, talks, strategies.
 
     Who the actors are, who shelters, backs, negotiates with or fights whom, what changed in
-    the last months, and the source paragraphs behind each line; then the event record, the mechanisms tested against it, forecasts, the negotiation model
-    and simulated strategies as those capabilities are available.
+    the last months, and the source paragraphs behind each line; then the event record, the
+    mechanisms tested against it, forecasts, the negotiation model and simulated strategies as
+    those capabilities are available.
 
     Printed to the terminal and written to --out (default sarhad-brief.html). Example:
 

@@ -34,8 +34,8 @@ from sarhad.kb.vocabulary import RELATION_TYPES
 def actors(
     scenario: ScenarioOpt = None,
     as_of: AsOfOpt = None,
-    kind: Annotated[str | None, typer.Option(help="Only actors of this kind "
-                                                  "(state, armed-group, faction, person...).")] = None,
+    kind: Annotated[str | None, typer.Option(
+        help="Only actors of this kind (state, armed-group, faction, person...).")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """List the actors: id, name, kind, aliases, parent and UCDP ids.
@@ -62,7 +62,8 @@ def actors(
 def relations(
     scenario: ScenarioOpt = None,
     as_of: AsOfOpt = None,
-    actor: Annotated[str | None, typer.Option(help="Only relations touching this actor id.")] = None,
+    actor: Annotated[str | None, typer.Option(
+        help="Only relations touching this actor id.")] = None,
     type_: Annotated[str | None, typer.Option("--type", help="Only this relation type "
                                                               "(sanctuary, mediation...).")] = None,
     cites: Annotated[str | None, typer.Option(help="Only relations citing this paragraph "

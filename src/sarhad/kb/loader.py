@@ -45,6 +45,8 @@ KEYED_SECTIONS: dict[str, tuple[str, type[BaseModel]]] = {
 }
 MAPPING_SECTIONS = ("scenario", "negotiation", "simulation")
 TOP_LEVEL = (*MAPPING_SECTIONS, *KEYED_SECTIONS)
+NO_SOURCE = ("no source: cite at least one paragraph (e.g. ref: P05) or reference, with a "
+             "one-line note")
 
 
 def bundled_scenarios() -> list[str]:
@@ -93,6 +95,7 @@ class _Layers:
     items: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     origins: dict[str, dict[str, _Origin]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
 
     def line(self, file: str, path: tuple[Any, ...]) -> int | None:
         lines = self.lines.get(file, {})
@@ -209,10 +212,8 @@ def _check_cross_references(layers: _Layers, meta: ScenarioMeta | None,
     knowledge = meta.knowledge_date if meta else None
 
     def check_sources(section: str, item_id: str, sources: list[Any], required: bool) -> None:
-        if required and not sources:
-            layers.item_problem(section, item_id, "sources",
-                                "no source: cite at least one paragraph (e.g. ref: P05) or "
-                                "reference, with a one-line note")
+        if required and not sources and section != "relations":  # relations: checked raw
+            layers.item_problem(section, item_id, "sources", NO_SOURCE)
         for k, s in enumerate(sources):
             if not PARAGRAPH_REF.match(s.ref) and s.ref not in ref_keys:
                 layers.item_problem(section, item_id, f"sources.{k}.ref",
@@ -226,9 +227,22 @@ def _check_cross_references(layers: _Layers, meta: ScenarioMeta | None,
                                 "a scenario cannot know its future (raise knowledge_date in a "
                                 "later layer if the update is real)")
 
+    # reference checks run on the raw items, so an item with another error is still checked
+    for item_id, raw in layers.items.get("actors", {}).items():
+        parent = raw.get("parent")
+        if isinstance(parent, str) and parent not in actor_ids:
+            layers.item_problem("actors", item_id, "parent", f"unknown actor id {parent!r}")
+    for item_id, raw in layers.items.get("relations", {}).items():
+        for fld in ("source", "target"):
+            ref = raw.get(fld)
+            if isinstance(ref, str) and ref not in actor_ids:
+                layers.item_problem("relations", item_id, fld, f"unknown actor id {ref!r}")
+        if not raw.get("sources"):
+            layers.item_problem("relations", item_id, "sources", NO_SOURCE)
+        about = raw.get("about")
+        if isinstance(about, str) and about not in relation_ids:
+            layers.item_problem("relations", item_id, "about", f"unknown relation id {about!r}")
     for a in actors:
-        if a.parent is not None and a.parent not in actor_ids:
-            layers.item_problem("actors", a.id, "parent", f"unknown actor id {a.parent!r}")
         check_sources("actors", a.id, a.sources, required=False)
     parents = {a.id: a.parent for a in actors}
     for a in actors:
@@ -240,14 +254,8 @@ def _check_cross_references(layers: _Layers, meta: ScenarioMeta | None,
             seen.add(cur)
             cur = parents.get(cur)
     for r in relations:
-        for fld in ("source", "target"):
-            ref = getattr(r, fld)
-            if ref not in actor_ids:
-                layers.item_problem("relations", r.id, fld, f"unknown actor id {ref!r}")
         if r.source == r.target:
             layers.item_problem("relations", r.id, "target", "source and target are the same actor")
-        if r.about is not None and r.about not in relation_ids:
-            layers.item_problem("relations", r.id, "about", f"unknown relation id {r.about!r}")
         if (not r.start.is_open and not r.end.is_open and r.end.latest < r.start.earliest):
             layers.item_problem("relations", r.id, "end",
                                 f"end ({r.end}) is before start ({r.start})")
@@ -280,6 +288,7 @@ def load_scenario(specs: Sequence[str | Path] | None = None) -> Scenario:
             data, lines = load_yaml_file(path)
         except YamlRefused as err:
             layers.problems.append(err.problem)
+            layers.refused.append(file)
             continue
         layers.lines[file] = lines
         _merge_file(layers, file, data)
@@ -287,7 +296,7 @@ def load_scenario(specs: Sequence[str | Path] | None = None) -> Scenario:
     meta: ScenarioMeta | None = None
     raw_meta = layers.mappings.get("scenario")
     if raw_meta is None:
-        if not layers.problems:
+        if not layers.refused:  # a refused file's own error says enough
             layers.problems.append(Problem(str(paths[0]), 1, "scenario",
                                            "missing 'scenario' section (name, title, "
                                            "knowledge_date)"))
@@ -319,7 +328,8 @@ def load_scenario(specs: Sequence[str | Path] | None = None) -> Scenario:
     )
 
 
-def section_line(scenario: Scenario, section: str, key: Iterable[Any] = ()) -> tuple[str, int | None]:
+def section_line(scenario: Scenario, section: str,
+                 key: Iterable[Any] = ()) -> tuple[str, int | None]:
     """File and line of ``section.key...`` in the layered files, for stages that validate the
     optional sections (``negotiation``, ``simulation``) and want to point at a line."""
     from sarhad.kb.yamlio import load_yaml_file as _load

@@ -55,12 +55,18 @@ class ExternalIds(_Model):
 class Actor(_Model):
     id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=1)
+    short: str = Field(default="", description="short name for running text, e.g. 'TTP'")
     kind: ActorKind
     aliases: list[str] = Field(default_factory=list)
     parent: str | None = None
     external_ids: ExternalIds = Field(default_factory=ExternalIds)
     description: str = ""
     sources: list[SourceRef] = Field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """The short name when there is one, else the full name."""
+        return self.short or self.name
 
 
 class Relation(_Model):

@@ -34,7 +34,8 @@ def _walk(node: yaml.Node, path: tuple[Any, ...], lines: LineMap, depth: int, se
                                   f"nested deeper than {MAX_DEPTH} levels; refused"))
     if id(node) in seen:
         raise YamlRefused(Problem(file, node.start_mark.line + 1, ".".join(map(str, path)),
-                                  "anchors and aliases (&x / *x) are not allowed in scenario files"))
+                                  "anchors and aliases (&x / *x) are not allowed in scenario "
+                                  "files"))
     seen.add(id(node))
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
@@ -71,8 +72,8 @@ def load_yaml_text(text: str, file: str) -> tuple[Any, LineMap]:
         _walk(node, (), lines, 0, set(), file)
         data = loader.construct_document(node)
     except RecursionError:
-        raise YamlRefused(Problem(file, None, "", f"nested deeper than {MAX_DEPTH} levels; refused"))\
-            from None
+        raise YamlRefused(Problem(file, None, "", f"nested deeper than {MAX_DEPTH} levels; "
+                                  "refused")) from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else None

@@ -24,7 +24,7 @@ KIND_LABEL = {
 
 
 def _name(scenario: Scenario, actor_id: str) -> str:
-    return scenario.actor(actor_id).name
+    return scenario.actor(actor_id).label
 
 
 def relation_sentence(scenario: Scenario, r: Relation) -> str:
@@ -34,14 +34,22 @@ def relation_sentence(scenario: Scenario, r: Relation) -> str:
     return text[0].upper() + text[1:]
 
 
+def _full(scenario: Scenario, actor_id: str) -> str:
+    return scenario.actor(actor_id).name
+
+
 def _when(r: Relation, day: dt.date) -> str:
     parts = []
-    if not r.start.is_open:
+    if r.start.precision == "range":
+        parts.append(f"began between {r.start.label().replace('–', ' and ')}")
+    elif not r.start.is_open:
         parts.append(f"since {r.start.label()}")
-    if not r.end.is_open:
+    if r.end.precision == "range":
+        parts.append(f"ended between {r.end.label().replace('–', ' and ')}")
+    elif not r.end.is_open:
         parts.append(f"until {r.end.label()}")
     if not is_certain(r, day):
-        parts.append("dates uncertain on this day")
+        parts.append("may not hold yet on this day")
     parts.append(f"{r.confidence} confidence")
     return "; ".join(parts)
 
@@ -72,7 +80,7 @@ def actor_groups(scenario: Scenario) -> list[Para]:
     for a in scenario.actors:
         if a.parent is not None:
             continue
-        text = f"{a.name} — {KIND_LABEL.get(a.kind, a.kind)}."
+        text = f"{a.name} — {KIND_LABEL.get(a.kind, a.kind)}."  # full names in the roster
         if a.description:
             text += f" {a.description}"
         sub = [scenario.actor(c) for c in below(a.id)]

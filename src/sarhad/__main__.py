@@ -1,0 +1,5 @@
+"""``python -m sarhad`` runs the command line."""
+
+from sarhad.cli import main
+
+main()

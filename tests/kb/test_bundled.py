@@ -1,0 +1,131 @@
+"""The bundled scenario encodes DESIGN.md section 2: actors, relation types, citations, dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from sarhad.kb import relations_as_of
+from sarhad.kb.query import descendants, regime_dates
+from sarhad.kb.schema import PARAGRAPH_REF
+
+END_2021 = dt.date(2021, 12, 31)
+
+REQUIRED_ACTORS = {
+    "ttp", "noor-wali-mehsud", "afghan-taliban", "hibatullah-akhundzada", "siraj-haqqani",
+    "pakistan", "pak-civilian-gov", "pak-military", "imran-khan", "arif-alvi",
+    "pak-interior-minister", "tribal-elders", "al-qaeda", "is-k", "united-states", "china",
+    "india", "afghan-republic", "jaish-e-muhammad", "punjabi-taliban", "asmatullah-muawiya",
+    "faqir-muhammad",
+}
+
+REQUIRED_TYPES = {
+    "leads", "allegiance", "patronage", "sanctuary", "freedom-of-movement", "prisoner-release",
+    "alliance", "mediation", "negotiation", "ceasefire", "commitment", "armed-conflict",
+    "attack-on", "rivalry", "defection", "merger", "alleged-support", "designation",
+    "cooperation", "friction",
+}
+
+
+def test_every_actor_of_the_design_is_present(bundled_scenario):
+    assert bundled_scenario.actor_ids >= REQUIRED_ACTORS
+
+
+def test_every_relation_type_of_the_design_is_used(bundled_scenario):
+    assert {r.type for r in bundled_scenario.relations} >= REQUIRED_TYPES
+
+
+def test_every_relation_and_event_is_cited_with_a_note(bundled_scenario):
+    for item in [*bundled_scenario.relations, *bundled_scenario.events]:
+        assert item.sources, item.id
+        for s in item.sources:
+            assert s.note.strip()
+            assert PARAGRAPH_REF.match(s.ref) or s.ref in {r.key for r in
+                                                           bundled_scenario.references}
+
+
+def test_cited_paragraphs_exist_in_the_source(bundled_scenario):
+    refs = {s.ref for x in [*bundled_scenario.relations, *bundled_scenario.events,
+                            *bundled_scenario.actors] for s in x.sources}
+    paragraphs = {r for r in refs if PARAGRAPH_REF.match(r)}
+    assert paragraphs and all(1 <= int(r[1:]) <= 27 for r in paragraphs)
+    # the substantive paragraphs of the analysis are all used somewhere
+    assert {"P03", "P04", "P05", "P06", "P08", "P09", "P10", "P11", "P12", "P14", "P15",
+            "P16", "P19", "P20", "P21", "P23", "P24", "P25", "P26"} <= paragraphs
+
+
+def test_nothing_after_2021(bundled_scenario):
+    assert bundled_scenario.knowledge_date == END_2021
+    for item in [*bundled_scenario.relations, *bundled_scenario.events]:
+        for d in (item.start, item.end):
+            assert d.is_open or d.latest <= END_2021, item.id
+
+
+def test_no_year_after_2021_written_anywhere_in_the_files(bundled_scenario):
+    for f in bundled_scenario.files:
+        # publication years of cited works are not knowledge of events; everything else is
+        text = "\n".join(line for line in Path(f).read_text(encoding="utf-8").splitlines()
+                         if "citation:" not in line)
+        years = {int(y) for y in re.findall(r"(?<![\d.])(20[2-9]\d)(?![\d])", text)}
+        assert not {y for y in years if y > 2021}, f
+
+
+def test_sanctuary_for_ttp_end_2021_but_not_mid_2021(bundled_scenario):
+    def shelterers(day):
+        return {r.source for r in relations_as_of(bundled_scenario, day, type="sanctuary",
+                                                  actor="ttp")
+                if r.target == "ttp"}
+
+    assert shelterers(END_2021) == {"afghan-taliban"}
+    assert shelterers(dt.date(2021, 6, 30)) == set()
+
+
+def test_who_mediated_the_talks(bundled_scenario):
+    talks = [r for r in bundled_scenario.relations
+             if r.type == "negotiation" and {r.source, r.target} == {"pakistan", "ttp"}
+             and r.start.earliest and r.start.earliest.year == 2021]
+    assert len(talks) == 1
+    mediators = {r.source for r in bundled_scenario.relations
+                 if r.type == "mediation" and r.about == talks[0].id}
+    assert "siraj-haqqani" in mediators
+    during = relations_as_of(bundled_scenario, dt.date(2021, 11, 20), type="mediation")
+    assert "siraj-haqqani" in {r.source for r in during}
+
+
+def test_relations_citing_p16(bundled_scenario):
+    cited = relations_as_of(bundled_scenario, END_2021, cites="P16")
+    assert {r.type for r in cited} >= {"friction"}
+    assert all(any(s.ref == "P16" for s in r.sources) for r in cited)
+
+
+def test_ceasefire_window_and_regime_dates(bundled_scenario):
+    cf = relations_as_of(bundled_scenario, dt.date(2021, 11, 20), type="ceasefire")
+    assert [(r.source, r.target) for r in cf] == [("pakistan", "ttp")]
+    assert relations_as_of(bundled_scenario, dt.date(2021, 12, 20), type="ceasefire") == []
+    regimes = {e.id: e for e in regime_dates(bundled_scenario)}
+    assert regimes["kabul-takeover"].start.earliest == dt.date(2021, 8, 15)
+    assert regimes["ceasefire-2021"].end.latest <= dt.date(2021, 12, 10)
+
+
+def test_ttp_factions_carry_ucdp_ids(bundled_scenario):
+    ids = {u for a in descendants(bundled_scenario, "ttp")
+           for u in bundled_scenario.actor(a).external_ids.ucdp}
+    assert {356, 5928, 1101, 1102, 1103, 3047, 5864, 5865} <= ids
+
+
+@pytest.mark.parametrize(("actor", "ucdp"), [("afghan-taliban", 303), ("is-k", 234),
+                                             ("al-qaeda", 769), ("pakistan", 142)])
+def test_ucdp_ids_match_the_actor_list(bundled_scenario, actor, ucdp):
+    from tests.conftest import SHARED
+
+    assert ucdp in bundled_scenario.actor(actor).external_ids.ucdp
+    path = SHARED / "data" / "ucdp" / "actors_22.1.csv"
+    if path.exists():
+        import csv
+
+        with path.open(encoding="utf-8") as f:
+            known = {int(r["ActorId"]) for r in csv.DictReader(f)}
+        assert ucdp in known
