@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.console import Console, Group
+from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.rule import Rule
@@ -32,7 +32,12 @@ def render_section(section: Section, console: Console) -> None:
         elif isinstance(block, Para):
             console.print(_para(block))
         elif isinstance(block, Bullets):
-            console.print(Group(*(_para(item, "  • ") for item in block.items)))
+            grid = RichTable.grid(padding=(0, 1))  # hanging indent for wrapped bullets
+            grid.add_column(width=3, justify="right")
+            grid.add_column(ratio=1)
+            for item in block.items:
+                grid.add_row("•", _para(item))
+            console.print(grid)
         elif isinstance(block, Table):
             t = RichTable(title=block.caption or None, title_justify="left", show_lines=False,
                           header_style="bold", expand=False)

@@ -113,11 +113,18 @@ def network_figure(scenario: Scenario, day: dt.date) -> Figure:
     pos = nx.kamada_kawai_layout(g) if g.number_of_nodes() > 2 else nx.circular_layout(g)
     nodes = [{"x": float(pos[n][0]), "y": float(pos[n][1]), "name": _name(scenario, n),
               "kind": KIND_LABEL.get(scenario.actor(n).kind, "other")} for n in g.nodes]
-    edges = []
+    # one line per pair of actors, labelled with all its relation types, so parallel
+    # relations (war, talks, cease-fire between Pakistan and the TTP) stay readable
+    by_pair: dict[tuple[str, str], list[Relation]] = {}
     for r in rels:
-        (x, y), (x2, y2) = pos[r.source], pos[r.target]
+        by_pair.setdefault(tuple(sorted((r.source, r.target))), []).append(r)  # type: ignore[arg-type]
+    edges = []
+    for (a, b), group in by_pair.items():
+        (x, y), (x2, y2) = pos[a], pos[b]
+        themes_here = [RELATION_TYPES[r.type].theme for r in group]
+        theme = max(("violence", "talks", "backing"), key=themes_here.count)
         edges.append({"x": float(x), "y": float(y), "x2": float(x2), "y2": float(y2),
-                      "theme": THEMES[RELATION_TYPES[r.type].theme], "type": r.type,
+                      "theme": THEMES[theme], "type": ", ".join(sorted({r.type for r in group})),
                       "mx": float((x + x2) / 2), "my": float((y + y2) / 2)})
     scale_x = alt.Scale(domain=[-1.25, 1.25])
     scale_y = alt.Scale(domain=[-1.15, 1.15])
@@ -128,7 +135,7 @@ def network_figure(scenario: Scenario, day: dt.date) -> Figure:
         x2="x2:Q", y2="y2:Q",
         color=alt.Color("theme:N", scale=alt.Scale(domain=themes, range=[
             THEME_COLOURS["backing"], THEME_COLOURS["talks"], THEME_COLOURS["violence"]]),
-            legend=alt.Legend(title="relation", orient="bottom")))
+            legend=alt.Legend(title="relation", orient="bottom", labelLimit=320)))
     edge_labels = alt.Chart(plots.data(edges)).mark_text(fontSize=9, color="#666").encode(
         x="mx:Q", y="my:Q", text="type:N")
     node_layer = alt.Chart(plots.data(nodes)).mark_circle(size=260, opacity=1).encode(
