@@ -1,0 +1,168 @@
+"""The one interface every source adapter implements, and the registry that finds them.
+
+An adapter knows one publisher's file: which columns identify it (header auto-detection), which
+it reads, and how to turn them into the canonical columns below with polars expressions (no
+per-row Python). Checking, place normalisation, actor resolution and writing are shared by all
+sources (:mod:`sarhad.ingest.pipeline`), so a new source is one new module::
+
+    @register
+    class MySource(Adapter):
+        name = "mysource"
+        title = "My publisher's export"
+        required = ("event_id", "date", ...)
+        def canonical(self, raw): ...
+
+``canonical`` receives every column as a string plus ``_line`` (the physical line where the
+record starts) and returns a frame with :data:`CANONICAL` columns and ``problem`` (null, or
+``"field: what is wrong"`` for a row that must be skipped).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar
+
+import polars as pl
+
+#: Columns (and polars types) every adapter's ``canonical`` returns.
+CANONICAL: dict[str, pl.DataType] = {
+    "event_id": pl.String(),
+    "date_start": pl.Date(),
+    "date_end": pl.Date(),
+    "date_precision": pl.String(),     # day | week | month | year
+    "country": pl.String(),            # ISO3 or null
+    "country_name": pl.String(),
+    "province_raw": pl.String(),
+    "district_raw": pl.String(),
+    "location": pl.String(),
+    "latitude": pl.Float64(),
+    "longitude": pl.Float64(),
+    "side_a": pl.String(),
+    "side_a_id": pl.Int64(),           # UCDP actor id, when the source has one
+    "side_b": pl.String(),
+    "side_b_id": pl.Int64(),
+    "dyad_id": pl.Int64(),
+    "type_of_violence": pl.Int8(),     # UCDP: 1 state-based, 2 non-state, 3 one-sided
+    "event_type": pl.String(),
+    "best": pl.Int64(),
+    "low": pl.Int64(),
+    "high": pl.Int64(),
+    "_line": pl.Int64(),
+    "problem": pl.String(),
+}
+
+
+class Adapter:
+    """Base class of a source adapter. Subclasses set the class attributes and ``canonical``."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    #: columns whose presence identifies the format (all must be present)
+    required: ClassVar[tuple[str, ...]]
+    #: further columns read when present
+    optional: ClassVar[tuple[str, ...]] = ()
+    #: the publisher's documentation of the columns
+    documentation: ClassVar[str] = ""
+
+    def matches(self, header: Sequence[str], path: Path | None = None) -> bool:
+        cols = {c.strip().lower() for c in header}
+        return all(c.lower() in cols for c in self.required)
+
+    def missing(self, header: Sequence[str]) -> list[str]:
+        cols = {c.strip().lower() for c in header}
+        return [c for c in self.required if c.lower() not in cols]
+
+    def version_from(self, path: Path) -> str | None:
+        """The release, read from the file name when the publisher puts it there."""
+        return None
+
+    def canonical(self, raw: pl.LazyFrame) -> pl.LazyFrame:
+        raise NotImplementedError
+
+
+ADAPTERS: dict[str, Adapter] = {}
+#: detection order: the more specific formats first
+_ORDER: list[str] = []
+
+
+def register(cls: type[Adapter]) -> type[Adapter]:
+    """Class decorator: add an adapter to the registry under ``cls.name``."""
+    ADAPTERS[cls.name] = cls()
+    _ORDER.append(cls.name)
+    return cls
+
+
+def detect(header: Sequence[str], path: Path | None = None) -> Adapter | None:
+    """The first registered adapter whose identifying columns are all in ``header``."""
+    for name in _ORDER:
+        if ADAPTERS[name].matches(header, path):
+            return ADAPTERS[name]
+    return None
+
+
+# -- expression helpers shared by adapters ---------------------------------------------------
+
+def s(col: str) -> pl.Expr:
+    """A raw column as stripped text, empty as null."""
+    e = pl.col(col).str.strip_chars()
+    return pl.when(e == "").then(None).otherwise(e)
+
+
+def as_float(col: str) -> pl.Expr:
+    return s(col).cast(pl.Float64, strict=False)
+
+
+def as_int(col: str) -> pl.Expr:
+    """Integer, accepting '12' and '12.0' (some exports write counts as floats)."""
+    f = as_float(col)
+    return pl.when(f == f.floor()).then(f).otherwise(None).cast(pl.Int64, strict=False)
+
+
+def not_parsed(col: str, parsed: pl.Expr) -> pl.Expr:
+    """The raw cell holds something, but it did not parse."""
+    return (s(col).is_not_null() & parsed.is_null()).fill_null(False)
+
+
+def bad(cond: pl.Expr, field: str, message: str, *value_cols: str) -> pl.Expr:
+    """A problem message for rows where ``cond`` holds: ``"field: message"`` with ``{}``
+    placeholders filled from ``value_cols``."""
+    msg = pl.format(f"{field}: {message}", *[pl.col(c) for c in value_cols]) if value_cols \
+        else pl.lit(f"{field}: {message}")
+    return pl.when(cond.fill_null(False)).then(msg)
+
+
+def first_problem(*problems: pl.Expr) -> pl.Expr:
+    return pl.coalesce(*problems).cast(pl.String).alias("problem")
+
+
+def number_checks(cols: dict[str, pl.Expr]) -> list[pl.Expr]:
+    """Problems for number cells that do not parse, or fatality counts below zero."""
+    out = []
+    for col, parsed in cols.items():
+        out.append(bad(not_parsed(col, parsed), col, "not a number: '{}'", col))
+    return out
+
+
+_VERSION = re.compile(r"v?(\d+)[._](\d+)(?:[._](\d+))?", re.IGNORECASE)
+
+
+def version_key(version: str | None) -> str:
+    """A string that sorts releases in order: '22.0.11' -> '0022.0000.0011'; unknown -> ''."""
+    if not version:
+        return ""
+    parts = [int(p) for p in re.findall(r"\d+", version)][:3]
+    return ".".join(f"{p:04d}" for p in parts)
+
+
+def ensure_columns(frame: pl.LazyFrame, names: Sequence[str]) -> pl.LazyFrame:
+    """Add any of ``names`` missing from ``frame`` as null text (optional columns)."""
+    have = set(frame.collect_schema().names())
+    missing = [pl.lit(None, dtype=pl.String).alias(n) for n in names if n not in have]
+    return frame.with_columns(missing) if missing else frame
+
+
+def finish(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Select the canonical columns in order, with their types."""
+    return frame.select([pl.col(c).cast(t) for c, t in CANONICAL.items()])

@@ -1,0 +1,267 @@
+"""Ingest one file: read, detect, check, normalise places, resolve actors, write, report.
+
+Every step is vectorised (polars expressions, DuckDB set operations); the write is one
+transaction, so a file is loaded completely or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from sarhad.errors import Problem, SarhadError, ValidationFailed
+from sarhad.ingest import places
+from sarhad.ingest.actors import resolver
+from sarhad.ingest.base import ADAPTERS, Adapter, detect, version_key
+from sarhad.ingest.reader import decode, header_of, read_table
+from sarhad.kb.schema import Scenario
+from sarhad.store import EVENT_COLUMNS, Store, first_row, scalar
+
+MAX_LISTED = 20
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did. ``problems`` lists the first skipped rows with line and reason;
+    ``skip_reasons`` counts every skipped row by field; ``unresolved`` names sides that matched
+    no scenario actor, by event count, most frequent first."""
+
+    file: str
+    sha256: str
+    source: str
+    version: str | None
+    encoding: str
+    rows: int = 0
+    loaded: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    already_loaded: bool = False
+    skip_reasons: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    unresolved: list[tuple[str, int]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["problems"] = [{"line": p.line, "field": p.field, "message": p.message}
+                         for p in self.problems]
+        d["unresolved"] = [{"name": n, "events": c} for n, c in self.unresolved]
+        return d
+
+
+def _adapter_for(header: list[str], path: Path, source: str | None, name: str) -> Adapter:
+    if source is not None:
+        if source not in ADAPTERS:
+            raise SarhadError(f"unknown source {source!r}; expected one of: "
+                              + ", ".join(ADAPTERS))
+        adapter = ADAPTERS[source]
+        missing = adapter.missing(header)
+        if missing:
+            raise SarhadError(f"{name}: not a {adapter.title} file: missing column(s) "
+                              + ", ".join(missing))
+        return adapter
+    found = detect(header, path)
+    if found is None:
+        expected = "; ".join(f"{a.name}: {', '.join(a.required)}" for a in ADAPTERS.values()
+                             if a.name != "ucdp-candidate")
+        shown = ", ".join(header[:8]) + (", ..." if len(header) > 8 else "")
+        raise SarhadError(f"{name}: unknown format (columns: {shown}); expected the columns "
+                          f"of one of: {expected}")
+    return found
+
+
+def _prepare(canon: pl.DataFrame, *, source: str, version: str | None, sha256: str,
+             scenario: Scenario) -> pl.DataFrame:
+    """Canonical rows -> store rows: places, actors, ids, duplicates flagged as problems."""
+    res = resolver(scenario)
+    uid = pl.format("{}:{}", pl.lit(source), pl.col("event_id"))
+    first_line = pl.col("_line").first().over("event_id")
+    dup = (pl.int_range(pl.len()).over("event_id") > 0) & pl.col("event_id").is_not_null()
+    return canon.with_columns(
+        uid.alias("uid"),
+        pl.lit(source).alias("source"),
+        pl.lit(version, dtype=pl.String).alias("source_version"),
+        pl.lit(version_key(version)).alias("version_key"),
+        places.province_expr(pl.col("province_raw")).alias("province"),
+        places.former_fata_expr(pl.col("province_raw"), pl.col("district_raw"))
+        .alias("former_fata"),
+        places.district_expr(pl.col("district_raw")).alias("district"),
+        res.expr(pl.col("side_a_id"), pl.col("side_a")).alias("side_a_actor"),
+        res.expr(pl.col("side_b_id"), pl.col("side_b")).alias("side_b_actor"),
+        pl.lit(sha256).alias("file_sha256"),
+        pl.col("_line").alias("file_line"),
+        pl.coalesce(pl.col("problem"),
+                    pl.when(dup).then(pl.format("event_id: duplicate of line {}", first_line)))
+        .alias("problem"),
+    )
+
+
+def _problems(bad: pl.DataFrame, name: str) -> tuple[list[Problem], dict[str, int]]:
+    split = bad.select(pl.col("_line"),
+                       pl.col("problem").str.split_exact(": ", 1).struct.rename_fields(
+                           ["field", "message"])).unnest("problem")
+    reasons = dict(split.group_by("field").len().sort("len", descending=True).iter_rows())
+    listed = [Problem(name, int(line) if line and line > 0 else None, fld or "", msg or "")
+              for line, fld, msg in split.head(MAX_LISTED).iter_rows()]
+    return listed, reasons
+
+
+def _unresolved(good: pl.DataFrame) -> list[tuple[str, int]]:
+    sides = pl.concat([
+        good.select(pl.col("side_a").alias("name"), pl.col("side_a_actor").alias("actor")),
+        good.select(pl.col("side_b").alias("name"), pl.col("side_b_actor").alias("actor")),
+    ])
+    counts = (sides.filter(pl.col("actor").is_null() & pl.col("name").is_not_null())
+              .group_by("name").len().sort(["len", "name"], descending=[True, False]))
+    return [(n, int(c)) for n, c in counts.head(MAX_LISTED).iter_rows()]
+
+
+def _write(store: Store, good: pl.DataFrame, report: IngestReport, *, label: str,
+           scenario: Scenario, citation: str | None,
+           on_before_commit: Callable[[], None] | None) -> None:
+    con = store.con
+    with store.lock:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            ingest_id = scalar(con, "SELECT nextval('ingest_seq')")
+            staged = good.with_columns(pl.lit(ingest_id, dtype=pl.Int64).alias("ingest_id"))
+            staged = staged.select(EVENT_COLUMNS)
+            con.register("_staged", staged)
+            # A release replaces an earlier or equal one (a later ingest wins a tie); an older
+            # release never overwrites a newer one.
+            report.replaced = scalar(con, """
+                SELECT count(*) FROM events e JOIN _staged s USING (uid)
+                WHERE e.version_key <= s.version_key""")
+            con.execute("""
+                DELETE FROM events WHERE uid IN (
+                    SELECT e.uid FROM events e JOIN _staged s USING (uid)
+                    WHERE e.version_key <= s.version_key)""")
+            cols = ", ".join(EVENT_COLUMNS)
+            con.execute(f"""
+                INSERT INTO events ({cols})
+                SELECT {cols} FROM _staged s
+                WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.uid = s.uid)""")
+            report.loaded = scalar(con, "SELECT count(*) FROM events WHERE ingest_id = ?",
+                                   [ingest_id])
+            report.unchanged = good.height - report.loaded
+            con.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+                        [ingest_id, report.sha256, label, report.source, report.version,
+                         report.encoding, report.rows, report.loaded, report.skipped,
+                         scenario.scenario.name, citation])
+            # which scenarios' actors the stored side_*_actor columns were resolved against
+            prints = set(filter(None, (store.meta("resolver_fingerprints") or "").split(",")))
+            prints.add(resolver(scenario).fingerprint)
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('resolver_fingerprints', ?)",
+                        [",".join(sorted(prints))])
+            if on_before_commit is not None:
+                on_before_commit()
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.unregister("_staged")
+
+
+def ingest_file(store: Store, path: Path | str, *, source: str | None = None,
+                version: str | None = None, scenario: Scenario | None = None,
+                strict: bool = False, citation: str | None = None,
+                on_before_commit: Callable[[], None] | None = None) -> IngestReport:
+    """Load one CSV file of events into ``store``.
+
+    ``source`` (``ucdp``, ``ucdp-candidate``, ``acled``, ``gtd``) is detected from the header
+    when omitted. ``version`` is the release (read from a UCDP file name when omitted); for one
+    event id, a later release replaces an earlier one. Malformed rows are skipped and reported
+    with their line and reason, or abort the whole ingest when ``strict``. A file already in the
+    store (same SHA-256) changes nothing. ``on_before_commit`` is called inside the transaction,
+    just before it commits (tests use it to kill a process mid-ingest).
+    """
+    started = time.perf_counter()
+    path = Path(path)
+    name = str(path)
+    if store.bundled:
+        raise SarhadError("the bundled data store is read-only; ingest into a --db file")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SarhadError(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise SarhadError(f"{name}: is a directory, not an event file") from None
+    except OSError as err:
+        raise SarhadError(f"{name}: cannot read: {err.strerror or err}") from None
+    sha = hashlib.sha256(data).hexdigest()
+    if not data.strip():
+        raise SarhadError(f"{name}: empty file")
+    if store.has_file(sha):
+        row = first_row(store.con, "SELECT source, source_version, encoding FROM files "
+                        "WHERE sha256 = ? ORDER BY ingest_id LIMIT 1", [sha])
+        return IngestReport(name, sha, row[0], row[1], row[2], already_loaded=True,
+                            seconds=time.perf_counter() - started)
+    decoded = decode(data, name=name)
+    del data
+    encoding = decoded.encoding
+    header = header_of(decoded.data, name=name)
+    adapter = _adapter_for(header, path, source, name)
+    version = version or adapter.version_from(path)
+    wanted = [c for c in header if c.lower() in
+              {x.lower() for x in (*adapter.required, *adapter.optional)}]
+    raw = read_table(decoded.data, wanted, name=name)
+    del decoded
+    # adapters name columns as the publisher documents them; match case-insensitively
+    lower = {c: c.lower() for c in raw.columns if c != "_line"}
+    expected = {x.lower(): x for x in (*adapter.required, *adapter.optional)}
+    raw = raw.rename({c: expected[lc] for c, lc in lower.items() if expected.get(lc, c) != c})
+    report = IngestReport(name, sha, adapter.name, version, encoding)
+    return _ingest_raw(store, raw, adapter, report, scenario=scenario, strict=strict,
+                       label=str(path.resolve()), citation=citation,
+                       on_before_commit=on_before_commit, started=started)
+
+
+def _ingest_raw(store: Store, raw: pl.DataFrame, adapter: Adapter, report: IngestReport, *,
+                scenario: Scenario | None, strict: bool, label: str, citation: str | None,
+                on_before_commit: Callable[[], None] | None, started: float) -> IngestReport:
+    if scenario is None:
+        from sarhad.kb import load_scenario
+
+        scenario = load_scenario()
+    report.rows = raw.height
+    canon = adapter.canonical(raw.lazy()).collect()
+    rows = _prepare(canon, source=adapter.name, version=report.version, sha256=report.sha256,
+                    scenario=scenario)
+    bad = rows.filter(pl.col("problem").is_not_null())
+    good = rows.filter(pl.col("problem").is_null())
+    report.skipped = bad.height
+    if bad.height:
+        report.problems, report.skip_reasons = _problems(bad, report.file)
+        if strict:
+            more = bad.height - len(report.problems)
+            listed = list(report.problems)
+            if more > 0:
+                listed.append(Problem(report.file, None, "", f"... and {more} more"))
+            raise ValidationFailed(listed)
+    _write(store, good, report, label=label, scenario=scenario, citation=citation,
+           on_before_commit=on_before_commit)
+    report.unresolved = _unresolved(good)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def ingest_frame(store: Store, parquet: Path, *, source: str, version: str | None,
+                 scenario: Scenario, sha256: str, citation: str | None,
+                 label: str) -> IngestReport:
+    """Load a Parquet file holding a source's columns as text plus ``_line`` (the bundled
+    extract), through the same checks and resolution as a CSV."""
+    started = time.perf_counter()
+    adapter = ADAPTERS[source]
+    raw = pl.read_parquet(parquet)
+    raw = raw.with_columns(pl.exclude("_line").cast(pl.String))
+    report = IngestReport(label, sha256, adapter.name, version, "utf-8")
+    return _ingest_raw(store, raw, adapter, report, scenario=scenario, strict=True,
+                       label=label, citation=citation, on_before_commit=None, started=started)
