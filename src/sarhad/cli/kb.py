@@ -168,7 +168,7 @@ def validate(
 
 def scenarios(json_out: JsonOpt = False) -> None:
     """List the scenarios bundled with sarhad."""
-    rows = []
+    rows: list[dict[str, str | list[str]]] = []
     for name in bundled_scenarios():
         scn = load_scenario([name])
         rows.append({"name": name, "title": scn.scenario.title,
@@ -178,7 +178,7 @@ def scenarios(json_out: JsonOpt = False) -> None:
         emit_json(rows)
         return
     for r in rows:
-        console.print(f"[bold]{r['name']}[/] — {escape(r['title'])} (knowledge to "
+        console.print(f"[bold]{r['name']}[/] — {escape(str(r['title']))} (knowledge to "
                       f"{r['knowledge_date']}; files: {', '.join(r['files'])})")
 
 

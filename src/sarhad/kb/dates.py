@@ -139,6 +139,13 @@ def parse_as_of(value: str | dt.date | None, *, default: dt.date) -> dt.date:
     return fd.latest
 
 
+def end_before_start(start: FuzzyDate, end: FuzzyDate) -> bool:
+    """True when ``end`` certainly lies before ``start`` (an impossible interval)."""
+    if start.earliest is None or end.latest is None:
+        return False
+    return end.latest < start.earliest
+
+
 def counts_as_of(start: FuzzyDate, end: FuzzyDate, day: dt.date) -> bool:
     """The as-of rule of the module docstring: may have started, and not certainly ended."""
     started = start.is_open or (start.earliest is not None and start.earliest <= day)

@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sarhad.errors import Problem, SarhadError, ValidationFailed
+from sarhad.kb.dates import FuzzyDate, end_before_start
 from sarhad.kb.schema import (
     PARAGRAPH_REF,
     Actor,
@@ -220,8 +221,8 @@ def _check_cross_references(layers: _Layers, meta: ScenarioMeta | None,
                                     f"unknown source {s.ref!r}; expected a paragraph id such "
                                     "as P05 or a key listed under 'references'", (k, "ref"))
 
-    def check_after_knowledge(section: str, item_id: str, fld: str, date: Any) -> None:
-        if knowledge and not date.is_open and date.earliest > knowledge:
+    def check_after_knowledge(section: str, item_id: str, fld: str, date: FuzzyDate) -> None:
+        if knowledge and date.earliest is not None and date.earliest > knowledge:
             layers.item_problem(section, item_id, fld,
                                 f"{date} is after the scenario's knowledge date {knowledge}; "
                                 "a scenario cannot know its future (raise knowledge_date in a "
@@ -256,7 +257,7 @@ def _check_cross_references(layers: _Layers, meta: ScenarioMeta | None,
     for r in relations:
         if r.source == r.target:
             layers.item_problem("relations", r.id, "target", "source and target are the same actor")
-        if (not r.start.is_open and not r.end.is_open and r.end.latest < r.start.earliest):
+        if end_before_start(r.start, r.end):
             layers.item_problem("relations", r.id, "end",
                                 f"end ({r.end}) is before start ({r.start})")
         check_sources("relations", r.id, r.sources, required=True)
@@ -268,7 +269,7 @@ def _check_cross_references(layers: _Layers, meta: ScenarioMeta | None,
         for a_id in e.actors:
             if a_id not in actor_ids:
                 layers.item_problem("events", e.id, "actors", f"unknown actor id {a_id!r}")
-        if (not e.start.is_open and not e.end.is_open and e.end.latest < e.start.earliest):
+        if end_before_start(e.start, e.end):
             layers.item_problem("events", e.id, "end", f"end ({e.end}) is before start ({e.start})")
         check_sources("events", e.id, e.sources, required=True)
         check_after_knowledge("events", e.id, "start", e.start)
@@ -306,10 +307,10 @@ def load_scenario(specs: Sequence[str | Path] | None = None) -> Scenario:
         except ValidationError as err:
             for e in err.errors():
                 key = str(e["loc"][0]) if e["loc"] else ""
-                file, path = layers.mapping_origin["scenario"].get(
+                where_file, where = layers.mapping_origin["scenario"].get(
                     key, (str(paths[0]), ("scenario",)))
                 msg = "required field is missing" if e["type"] == "missing" else e["msg"]
-                layers.problem(file, path, f"scenario.{key}", msg)
+                layers.problem(where_file, where, f"scenario.{key}", msg)
 
     built = _validate_items(layers)
     _check_cross_references(layers, meta, built)
