@@ -19,7 +19,7 @@ from sarhad.errors import Problem, SarhadError, ValidationFailed
 from sarhad.ingest import places
 from sarhad.ingest.actors import resolver
 from sarhad.ingest.base import ADAPTERS, Adapter, detect, version_key
-from sarhad.ingest.reader import decode, header_of, read_table
+from sarhad.ingest.reader import header_of, read_table, strip_bom
 from sarhad.kb.schema import Scenario
 from sarhad.store import EVENT_COLUMNS, Store, first_row, scalar
 
@@ -105,7 +105,7 @@ def _prepare(canon: pl.DataFrame, *, source: str, version: str | None, sha256: s
 
 def _problems(bad: pl.DataFrame, name: str) -> tuple[list[Problem], dict[str, int]]:
     split = bad.select(pl.col("_line"),
-                       pl.col("problem").str.split_exact(": ", 1).struct.rename_fields(
+                       pl.col("problem").str.splitn(": ", 2).struct.rename_fields(
                            ["field", "message"])).unnest("problem")
     reasons = dict(split.group_by("field").len().sort("len", descending=True).iter_rows())
     listed = [Problem(name, int(line) if line and line > 0 else None, fld or "", msg or "")
@@ -204,35 +204,46 @@ def ingest_file(store: Store, path: Path | str, *, source: str | None = None,
                         "WHERE sha256 = ? ORDER BY ingest_id LIMIT 1", [sha])
         return IngestReport(name, sha, row[0], row[1], row[2], already_loaded=True,
                             seconds=time.perf_counter() - started)
-    decoded = decode(data, name=name)
-    del data
-    encoding = decoded.encoding
-    header = header_of(decoded.data, name=name)
+    data, encoding = strip_bom(data, name=name)
+    header = header_of(data, name=name)
     adapter = _adapter_for(header, path, source, name)
     version = version or adapter.version_from(path)
     wanted = [c for c in header if c.lower() in
               {x.lower() for x in (*adapter.required, *adapter.optional)}]
-    raw = read_table(decoded.data, wanted, name=name)
-    del decoded
+    table = read_table(data, wanted, name=name, encoding=encoding)
+    del data
+    raw, encoding = table.frame, table.encoding
     # adapters name columns as the publisher documents them; match case-insensitively
-    lower = {c: c.lower() for c in raw.columns if c != "_line"}
+    lower = {c: c.lower() for c in raw.columns if c not in ("_line", "_fields")}
     expected = {x.lower(): x for x in (*adapter.required, *adapter.optional)}
     raw = raw.rename({c: expected[lc] for c, lc in lower.items() if expected.get(lc, c) != c})
     report = IngestReport(name, sha, adapter.name, version, encoding)
     return _ingest_raw(store, raw, adapter, report, scenario=scenario, strict=strict,
                        label=str(path.resolve()), citation=citation,
-                       on_before_commit=on_before_commit, started=started)
+                       on_before_commit=on_before_commit, started=started,
+                       n_fields=table.n_columns)
 
 
 def _ingest_raw(store: Store, raw: pl.DataFrame, adapter: Adapter, report: IngestReport, *,
                 scenario: Scenario | None, strict: bool, label: str, citation: str | None,
-                on_before_commit: Callable[[], None] | None, started: float) -> IngestReport:
+                on_before_commit: Callable[[], None] | None, started: float,
+                n_fields: int | None = None) -> IngestReport:
     if scenario is None:
         from sarhad.kb import load_scenario
 
         scenario = load_scenario()
     report.rows = raw.height
     canon = adapter.canonical(raw.lazy()).collect()
+    if n_fields is not None and "_fields" in raw.columns:
+        # a record with more or fewer fields than the header is malformed (a stray comma or
+        # quote): its values would land in the wrong columns
+        fields = raw.get_column("_fields")
+        ragged = (pl.when(fields == 1).then(pl.lit("row: empty line"))
+                  .when(fields != n_fields)
+                  .then(pl.format("row: {} fields, the header has " + str(n_fields), fields)))
+        canon = canon.with_columns(
+            pl.coalesce(pl.select(ragged.alias("r")).to_series(), pl.col("problem"))
+            .alias("problem"))
     rows = _prepare(canon, source=adapter.name, version=report.version, sha256=report.sha256,
                     scenario=scenario)
     bad = rows.filter(pl.col("problem").is_not_null())

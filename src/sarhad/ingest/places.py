@@ -28,6 +28,7 @@ _PAKISTAN: dict[str, str] = {
     "north west frontier": KP,
     "north west frontier province": KP,
     "nwfp": KP,
+    "n w f p": KP,
     "balochistan": "Balochistan",
     "baluchistan": "Balochistan",
     "punjab": "Punjab",

@@ -21,28 +21,29 @@ _BOM = b"\xef\xbb\xbf"
 
 
 @dataclass
-class Decoded:
-    data: bytes           # UTF-8, no byte order mark
-    encoding: str         # what the file was: utf-8, utf-8-sig, cp1252, latin-1
+class Table:
+    frame: pl.DataFrame   # the requested columns as text, plus _line and _fields
+    encoding: str         # what the file was: utf-8, utf-8-sig, cp1252 or latin-1
+    n_columns: int        # fields in the header
 
 
-def decode(data: bytes, *, name: str) -> Decoded:
-    """UTF-8 (with or without BOM) passes through; otherwise the file is read as Windows-1252,
-    or Latin-1, which older GTD downloads use, and re-encoded. UTF-16 is refused."""
+def strip_bom(data: bytes, *, name: str) -> tuple[bytes, str]:
+    """Remove a UTF-8 byte order mark; refuse UTF-16 (Excel's 'Unicode text')."""
     if data.startswith(_BOM):
-        return Decoded(data[len(_BOM):], "utf-8-sig")
+        return data[len(_BOM):], "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise SarhadError(f"{name}: UTF-16 text is not supported; save the file as UTF-8 "
                           "(or Latin-1) CSV and ingest it again")
+    return data, "utf-8"
+
+
+def transcode(data: bytes) -> tuple[bytes, str]:
+    """Bytes that are not UTF-8 read as Windows-1252 (a superset of Latin-1's printable range,
+    what older GTD downloads use), or as Latin-1 when a byte is undefined in Windows-1252."""
     try:
-        data.decode("utf-8")
-        return Decoded(data, "utf-8")
+        return data.decode("cp1252").encode("utf-8"), "cp1252"
     except UnicodeDecodeError:
-        pass
-    try:
-        return Decoded(data.decode("cp1252").encode("utf-8"), "cp1252")
-    except UnicodeDecodeError:
-        return Decoded(data.decode("latin-1").encode("utf-8"), "latin-1")
+        return data.decode("latin-1").encode("utf-8"), "latin-1"
 
 
 def header_of(data: bytes, *, name: str) -> list[str]:
@@ -58,35 +59,58 @@ def header_of(data: bytes, *, name: str) -> list[str]:
     return cols
 
 
-def record_lines(data: bytes, n_records: int) -> np.ndarray:
-    """The physical line (1-based) on which each data record starts, header excluded."""
+def record_layout(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """For every record after the header: the physical line (1-based) where it starts, and
+    its number of fields. Quote-aware and vectorised: a newline or comma separates only when
+    an even number of double quotes precede it."""
     arr = np.frombuffer(data, dtype=np.uint8)
-    newlines = np.flatnonzero(arr == 10)
-    if newlines.size in (n_records, n_records + 1):  # no quoted newlines: one record per line
-        return np.arange(2, n_records + 2, dtype=np.int64)
     quotes = np.flatnonzero(arr == 34)
-    ends = np.flatnonzero(np.searchsorted(quotes, newlines) % 2 == 0)
-    # record k+1 starts on the line after the k-th record-ending newline
-    starts = ends.astype(np.int64) + 2
-    out = starts[:n_records]
-    if out.size < n_records:  # a last record without a final newline
-        out = np.concatenate([out, np.full(n_records - out.size, -1, dtype=np.int64)])
-    return out
+    newlines = np.flatnonzero(arr == 10)
+    is_end = np.searchsorted(quotes, newlines) % 2 == 0
+    end_idx = np.flatnonzero(is_end)                 # index among all newlines
+    ends = newlines[end_idx]
+    if arr.size and not (ends.size and ends[-1] == arr.size - 1):
+        # a last record without a final newline
+        ends = np.append(ends, arr.size)
+        end_idx = np.append(end_idx, newlines.size)
+    commas = np.flatnonzero(arr == 44)
+    commas = commas[np.searchsorted(quotes, commas) % 2 == 0]
+    before = np.searchsorted(commas, ends)           # unquoted commas before each record end
+    fields = np.diff(np.concatenate([[0], before])) + 1
+    starts = np.concatenate([[1], end_idx[:-1] + 2]).astype(np.int64)
+    return starts[1:], fields[1:].astype(np.int64)
 
 
-def read_table(data: bytes, columns: list[str], *, name: str) -> pl.DataFrame:
-    """All ``columns`` as text, plus ``_line``; a leading row of HXL hashtags is dropped."""
+def read_table(data: bytes, columns: list[str], *, name: str, encoding: str) -> Table:
+    """All ``columns`` as text, plus ``_line`` and ``_fields`` per record; a leading row of
+    HXL hashtags (HDX extracts) is dropped. Non-UTF-8 files are transcoded first."""
+    n_header = len(header_of(data, name=name))
     try:
         frame = pl.read_csv(data, columns=columns, infer_schema_length=0,
-                            missing_utf8_is_empty_string=False, raise_if_empty=False)
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, OSError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise SarhadError(f"{name}: not a readable CSV file: {first}") from None
-    lines = record_lines(data, frame.height)
-    frame = frame.with_columns(pl.Series("_line", lines, dtype=pl.Int64))
-    if frame.height and frame.width > 1:
+                            truncate_ragged_lines=True, raise_if_empty=False)
+    except pl.exceptions.ComputeError as err:
+        if "utf-8" not in str(err).lower() and "utf8" not in str(err).lower():
+            raise SarhadError(f"{name}: not a readable CSV file: {_first_line(err)}") from None
+        data, encoding = transcode(data)
+        frame = pl.read_csv(data, columns=columns, infer_schema_length=0,
+                            truncate_ragged_lines=True, raise_if_empty=False)
+    except (pl.exceptions.NoDataError, OSError) as err:
+        raise SarhadError(f"{name}: not a readable CSV file: {_first_line(err)}") from None
+    lines, fields = record_layout(data)
+    if lines.size < frame.height:   # should not happen; keep the frame usable regardless
+        pad = frame.height - lines.size
+        lines = np.concatenate([lines, np.full(pad, -1)])
+        fields = np.concatenate([fields, np.full(pad, n_header)])
+    frame = frame.with_columns(pl.Series("_line", lines[:frame.height], dtype=pl.Int64),
+                               pl.Series("_fields", fields[:frame.height], dtype=pl.Int64))
+    if frame.height and frame.width > 2:
         first = frame.row(0)
-        texts = [v for v in first[:-1] if v]
+        texts = [v for v in first[:-2] if v]
         if texts and all(v.startswith("#") for v in texts):  # HDX's HXL hashtag row
             frame = frame.slice(1)
-    return frame
+    return Table(frame, encoding, n_header)
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__

