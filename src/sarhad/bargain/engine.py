@@ -255,8 +255,8 @@ def run(cap: np.ndarray, pos: np.ndarray, sal: np.ndarray, o: Options, *,
     n_states = np.ones(B, dtype=np.int64)
     first = np.zeros(B)
     active = np.arange(B)
-    hist = [x[0].copy()] if record else None
-    wins: list[np.ndarray] | None = [] if record else None
+    hist: list[np.ndarray] = [x[0].copy()]
+    wins: list[np.ndarray] = []
     it = 0
     while len(active):
         it += 1
@@ -279,4 +279,4 @@ def run(cap: np.ndarray, pos: np.ndarray, sal: np.ndarray, o: Options, *,
     if record:
         a = assess(final[:1], cap[:1], sal[:1], o)
         wins.append(win_probabilities(final[0], cap[0], a, o))
-    return RunResult(final, n_states, hist, wins)
+    return RunResult(final, n_states, hist if record else None, wins if record else None)

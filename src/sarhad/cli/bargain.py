@@ -141,8 +141,8 @@ def bargain(
     console.print(st)
     console.print("Outcome = power x salience weighted mean of the final positions, on each "
                   "issue's 0-100 scale:")
-    for k, dim in talks.spec.dimensions.items():
-        console.print(f"  {k}: 0 = {escape(dim.low_end)}; 100 = {escape(dim.high_end)}")
+    for key, spec in talks.spec.dimensions.items():
+        console.print(f"  {key}: 0 = {escape(spec.low_end)}; 100 = {escape(spec.high_end)}")
 
 
 def register(app: typer.Typer) -> None:
