@@ -1,0 +1,195 @@
+"""Model forecasters: the fitted dynamics models of :mod:`sarhad.dynamics`, behind the shared
+forecaster interface, and wrappers that add what a predictive distribution must carry beyond one
+fitted model.
+
+- :class:`CountModel` — :class:`sarhad.dynamics.NegBinCountModel` (NB2 count autoregression with
+  trend, season and regimes) fitted on the last ``window`` months up to the origin; its paths
+  carry parameter uncertainty (each path draws its own parameters from the MLE's asymptotic
+  normal) and NB2 overdispersion.
+- :class:`RegimeShift` — wraps any forecaster with the possibility that the level changes in the
+  forecast window: in each future month a shift happens with probability ``hazard``; the level
+  from then on is multiplied by :math:`e^{Z}`, :math:`Z \\sim N(0, \\sigma^2)`. Counts are rescaled
+  by binomial thinning (factor < 1) or by adding Poisson(:math:`(e^Z - 1)\\,\\cdot` value)
+  (factor > 1), so they stay integers with the base model's dispersion.
+- :class:`HeavyTail` — adds mass-casualty months: in each future month, with probability
+  ``rate`` (estimated at fit as the share of history months whose value exceeded ``threshold``
+  times the trailing 12-month median), the month's count is multiplied by a factor resampled from
+  the history's own exceedance ratios.
+
+The settings of each (window, hazard, sigma, threshold) are chosen by the rolling backtest on
+data up to 2021 (``docs/forecasting.md``), never by what happened later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from sarhad.errors import SarhadError
+from sarhad.forecast.base import BaseForecaster, Forecaster, add_months, clone
+from sarhad.forecast.baselines import NegBinWindow
+
+
+class CountModel(BaseForecaster):
+    """NB2 count-model forecaster; settings are those of
+    :class:`sarhad.dynamics.NegBinCountModel` plus ``window`` (months of history used; ``None``
+    for all) and ``parameter_uncertainty``.
+
+    Regimes are passed unchanged at every origin; the dynamics model drops a regime none (or
+    all) of whose months are in the fitting sample, so a backtest origin never sees a regime
+    that starts after it.
+
+    When the model cannot be fitted at an origin (a window of mostly zero months makes the
+    design singular, say), the forecaster falls back to ``fallback`` (default: the
+    :class:`~sarhad.forecast.baselines.NegBinWindow` of the last 36 months) and says why in
+    ``fallback_reason_``; with ``fallback=None`` the error is raised.
+    """
+
+    def __init__(self, *, name: str = "negbin-ar", window: int | None = 120, trend: bool = True,
+                 seasonality: bool = False, harmonics: int = 2, ar_lags: Sequence[int] = (1,),
+                 regimes: Sequence[tuple[str, str, str | None]] = (),
+                 parameter_uncertainty: bool = True,
+                 fallback: Forecaster | None = NegBinWindow(window=36)):
+        self.name = name
+        self.window = window
+        self.trend = trend
+        self.seasonality = seasonality
+        self.harmonics = harmonics
+        self.ar_lags = tuple(ar_lags)
+        self.regimes = list(regimes)
+        self.parameter_uncertainty = parameter_uncertainty
+        self.fallback = fallback
+
+    def _fit(self, y: np.ndarray) -> None:
+        from sarhad.dynamics import NegBinCountModel
+
+        n = len(y)
+        w = n if self.window is None else min(self.window, n)
+        start = add_months(self.start_month_, n - w)
+        self.fallback_reason_: str | None = None
+        self.fallback_model_: Forecaster | None = None
+        try:
+            self.model_ = NegBinCountModel(trend=self.trend, seasonality=self.seasonality,
+                                           harmonics=self.harmonics, ar_lags=self.ar_lags,
+                                           regimes=self.regimes).fit(y[n - w:], start_month=start)
+        except SarhadError as err:
+            if self.fallback is None:
+                raise
+            self.fallback_reason_ = str(err)
+            self.fallback_model_ = clone(self.fallback).fit(y, start_month=self.start_month_)
+
+    def _sample(self, horizon: int, draws: int, rng: np.random.Generator) -> np.ndarray:
+        if self.fallback_model_ is not None:
+            return self.fallback_model_.sample(horizon, draws=draws, rng=rng)
+        return self.model_.sample_paths(horizon, draws=draws, rng=rng,
+                                        parameter_uncertainty=self.parameter_uncertainty)
+
+
+def rescale_counts(y: np.ndarray, factor: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Integer counts scaled by ``factor`` in distribution: binomial thinning
+    :math:`\\mathrm{Bin}(y, f)` for :math:`f \\le 1`, :math:`y + \\mathrm{Poisson}((f-1)y)` for
+    :math:`f > 1`; either way :math:`E[\\cdot \\mid y] = f y`."""
+    y = np.asarray(y, dtype=np.int64)
+    f = np.broadcast_to(np.asarray(factor, dtype=float), y.shape)
+    down = f <= 1.0
+    out = np.empty_like(y)
+    out[down] = rng.binomial(y[down], np.clip(f[down], 0.0, 1.0))
+    up = ~down
+    out[up] = y[up] + rng.poisson(np.minimum((f[up] - 1.0) * y[up], 1e9))
+    return out
+
+
+class RegimeShift(BaseForecaster):
+    """Level shifts inside the forecast window (see the module docstring).
+
+    Per path, shift times are Bernoulli(``hazard``) per month; at each shift the multiplier is
+    multiplied by :math:`e^{Z}`, :math:`Z \\sim N(0,` ``sigma``:math:`^2)`, and applies to that
+    month and every later one.
+    """
+
+    def __init__(self, base: Forecaster, *, hazard: float = 1 / 48, sigma: float = 0.7,
+                 name: str | None = None):
+        if not 0.0 <= hazard <= 1.0 or sigma < 0:
+            raise SarhadError("RegimeShift: hazard must be in [0, 1] and sigma >= 0")
+        self.base = base
+        self.hazard = hazard
+        self.sigma = sigma
+        self.name = name or f"{base.name}+shift"
+
+    def _fit(self, y: np.ndarray) -> None:
+        self.base_ = clone(self.base).fit(y, start_month=self.start_month_)
+
+    def _sample(self, horizon: int, draws: int, rng: np.random.Generator) -> np.ndarray:
+        g_base, g_shift = rng.spawn(2)
+        paths = self.base_.sample(horizon, draws=draws, rng=g_base)
+        hit = g_shift.random((draws, horizon)) < self.hazard
+        z = np.where(hit, g_shift.normal(0.0, self.sigma, (draws, horizon)), 0.0)
+        factor = np.exp(np.cumsum(z, axis=1))
+        return rescale_counts(paths, factor, g_shift)
+
+
+class HeavyTail(BaseForecaster):
+    """Mass-casualty months (see the module docstring).
+
+    At fit: for each month :math:`t` with at least 12 earlier months, the ratio
+    :math:`r_t = y_t / \\max(1, \\mathrm{median}(y_{t-12..t-1}))`; months with
+    :math:`r_t >` ``threshold`` are exceedances. ``rate_`` is their share, ``ratios_`` their
+    ratios divided by ``threshold`` (the part the base model does not already produce). In
+    sampling, each month independently with probability ``rate_`` is rescaled by a resampled
+    ratio.
+    """
+
+    def __init__(self, base: Forecaster, *, threshold: float = 3.0, name: str | None = None):
+        if threshold <= 1.0:
+            raise SarhadError("HeavyTail: threshold must be above 1")
+        self.base = base
+        self.threshold = threshold
+        self.name = name or f"{base.name}+tail"
+
+    def _fit(self, y: np.ndarray) -> None:
+        self.base_ = clone(self.base).fit(y, start_month=self.start_month_)
+        if len(y) <= 12:
+            self.rate_, self.ratios_ = 0.0, np.ones(1)
+            return
+        windows = np.lib.stride_tricks.sliding_window_view(y[:-1], 12)
+        med = np.maximum(np.median(windows, axis=1), 1.0)
+        r = y[12:] / med
+        exceed = r > self.threshold
+        self.rate_ = float(exceed.mean())
+        self.ratios_ = (r[exceed] / self.threshold) if exceed.any() else np.ones(1)
+
+    def _sample(self, horizon: int, draws: int, rng: np.random.Generator) -> np.ndarray:
+        g_base, g_tail = rng.spawn(2)
+        paths = self.base_.sample(horizon, draws=draws, rng=g_base)
+        hit = g_tail.random((draws, horizon)) < self.rate_
+        factor = np.where(hit, g_tail.choice(self.ratios_, size=(draws, horizon)), 1.0)
+        return rescale_counts(paths, factor, g_tail)
+
+
+def scenario_regimes(scenario: Any) -> list[tuple[str, str, str | None]]:
+    """The scenario's regime dates as count-model regimes ``(name, "YYYY-MM", end or None)``.
+
+    A ``regime-change`` event is a step from the month of its (earliest) start; a ``window``
+    event covers the months from its start to its end. Only events starting by 2021-12 exist in
+    the bundled scenario.
+    """
+    from sarhad.kb.query import regime_dates
+
+    out: list[tuple[str, str, str | None]] = []
+    for e in regime_dates(scenario):
+        lo = e.start.earliest
+        if lo is None:
+            continue
+        start = f"{lo:%Y-%m}"
+        end: str | None = None
+        if e.kind == "window" and e.end.earliest is not None:
+            # a window counts the months it mostly covers: one that ends in the first days of
+            # a month does not extend into it (the cease-fire of Nov 2021 ended early December)
+            last = e.end.earliest
+            end = f"{last:%Y-%m}" if last.day > 15 else add_months(f"{last:%Y-%m}", -1)
+            if end < start:
+                end = start
+        out.append((e.id, start, end))
+    return out

@@ -1,0 +1,86 @@
+"""Model forecasters: the count-model wrapper and the regime-shift and heavy-tail components."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sarhad.errors import SarhadError
+from sarhad.forecast.baselines import PoissonMean, sample_negbin
+from sarhad.forecast.models import (
+    CountModel,
+    HeavyTail,
+    RegimeShift,
+    rescale_counts,
+    scenario_regimes,
+)
+
+
+def test_count_model_forecast_recovers_known_level() -> None:
+    """Simulated NB2 series around a known level: the wrapper's h-step draws have that mean
+    and NB2 variance mu + alpha mu^2."""
+    rng = np.random.default_rng(0)
+    mu, alpha = 50.0, 0.3
+    y = sample_negbin(mu, alpha, (240,), rng)
+    f = CountModel(window=None, trend=False, ar_lags=()).fit(y, start_month="2000-01")
+    s = f.sample(3, draws=40000, rng=np.random.default_rng(1))
+    assert s.mean() == pytest.approx(mu, rel=0.05)
+    assert s.var() == pytest.approx(mu + alpha * mu**2, rel=0.15)
+
+
+def test_count_model_window_uses_only_recent_months() -> None:
+    rng = np.random.default_rng(2)
+    y = np.concatenate([np.full(100, 500), sample_negbin(10.0, 0.4, (60,), rng)])
+    f = CountModel(window=60, trend=False, ar_lags=()).fit(y, start_month="2000-01")
+    assert f.model_.nobs_ == 60 and f.fallback_reason_ is None
+    s = f.sample(1, draws=20000, rng=np.random.default_rng(3))
+    assert s.mean() == pytest.approx(y[-60:].mean(), rel=0.1)
+
+
+def test_count_model_falls_back_when_the_design_is_singular() -> None:
+    y = np.concatenate([np.zeros(59, dtype=int), [4]])  # the AR column is all zero
+    f = CountModel(window=48, ar_lags=(1,)).fit(y, start_month="2000-01")
+    assert f.fallback_reason_ and "singular" in f.fallback_reason_
+    assert f.sample(2, draws=10, rng=np.random.default_rng(0)).shape == (10, 2)
+    with pytest.raises(SarhadError):
+        CountModel(window=48, fallback=None).fit(y, start_month="2000-01")
+
+
+def test_rescale_counts_has_the_right_mean() -> None:
+    rng = np.random.default_rng(4)
+    y = np.full(200000, 40)
+    assert rescale_counts(y, 0.25, rng).mean() == pytest.approx(10, rel=0.01)
+    assert rescale_counts(y, 3.0, rng).mean() == pytest.approx(120, rel=0.01)
+    assert rescale_counts(y, 1.0, rng).tolist()[:5] == [40] * 5
+
+
+def test_regime_shift_zero_hazard_is_the_base_and_positive_hazard_widens() -> None:
+    y = np.random.default_rng(5).poisson(30, 60)
+    base = PoissonMean(window=12)
+    same = RegimeShift(base, hazard=0.0).fit(y, start_month="2015-01")
+    s0 = same.sample(12, draws=20000, rng=np.random.default_rng(6))
+    sb = base.fit(y, start_month="2015-01").sample(12, draws=20000, rng=np.random.default_rng(7))
+    assert s0.var() == pytest.approx(sb.var(), rel=0.05)
+    wide = RegimeShift(base, hazard=0.2, sigma=0.5).fit(y, start_month="2015-01")
+    sw = wide.sample(12, draws=20000, rng=np.random.default_rng(6))
+    assert sw[:, -1].var() > 3 * sb[:, -1].var()  # shifts accumulate along the path
+    assert sw[:, 0].var() < sw[:, -1].var()
+
+
+def test_heavy_tail_estimates_exceedance_rate() -> None:
+    rng = np.random.default_rng(8)
+    y = rng.poisson(20, 3000)
+    spikes = rng.random(3000) < 0.05
+    y[spikes] = y[spikes] * 10
+    f = HeavyTail(PoissonMean(window=12), threshold=3.0).fit(y, start_month="1700-01")
+    assert f.rate_ == pytest.approx(spikes[12:].mean(), abs=0.004)
+    assert np.median(f.ratios_) == pytest.approx(10 / 3, rel=0.15)
+    s = f.sample(12, draws=5000, rng=np.random.default_rng(9))
+    assert (s > 100).mean() == pytest.approx(f.rate_, abs=0.01)
+
+
+def test_scenario_regimes_are_pre_2022(bundled_scenario) -> None:
+    regimes = dict((n, (a, b)) for n, a, b in scenario_regimes(bundled_scenario))
+    assert regimes["kabul-takeover"] == ("2021-08", None)
+    assert regimes["ceasefire-2021"] == ("2021-11", "2021-11")
+    assert all(a <= "2021-12" for a, _ in regimes.values())
