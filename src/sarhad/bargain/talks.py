@@ -171,7 +171,7 @@ def load_talks(scenario: Scenario) -> Talks:
     ids = list(spec.actors)
     return Talks(
         title=spec.title, as_of=spec.as_of, actors=ids,
-        actor_names=[known[a].name for a in ids], dimensions=dims,
+        actor_names=[known[a].label for a in ids], dimensions=dims,
         dimension_names=[spec.dimensions[k].name for k in dims], spec=spec,
         power=np.array([spec.actors[a].power.tri for a in ids]),
         position=np.array([[spec.actors[a].position[k].tri for k in dims] for a in ids]),
