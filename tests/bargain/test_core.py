@@ -176,3 +176,12 @@ def test_other_switches_run(opt) -> None:
 def test_bad_switch_is_one_line() -> None:
     with pytest.raises(SarhadError, match="voting_rule: 'Majority' is not one of"):
         SpatialModel(voting_rule="Majority")  # type: ignore[arg-type]
+
+
+def test_numpy_path_reproduces_kernel_path_end_to_end() -> None:
+    d = read_ktab_csv(KTAB / "inputs" / "SOE-Pol-Comp.csv")
+    a = SpatialModel().fit(d)
+    b = SpatialModel(use_kernels=False).fit(d)
+    assert a.n_states_ == b.n_states_
+    np.testing.assert_allclose(a.positions_, b.positions_, atol=1e-9)
+    np.testing.assert_allclose(a.win_prob_, b.win_prob_, atol=1e-9)

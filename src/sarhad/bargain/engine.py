@@ -52,6 +52,8 @@ class Options:
     max_iter: int = 100
     min_delta_ratio: float = 0.02
     min_sig_delta: float = 1e-4
+    # implementation switch, not KTAB's: numba kernels (default) or the plain numpy formulas
+    use_kernels: bool = True
 
 
 @dataclass
@@ -74,7 +76,8 @@ class Assessment:
 def assess(x: np.ndarray, cap: np.ndarray, sal: np.ndarray, o: Options) -> Assessment:
     d = core.distances(x, sal)
     # risk-neutral utilities, voted with bare capability (KTAB setAllAUtil)
-    p_rn = core.election(1.0 - d, cap, rule=o.voting_rule, vpm=o.victory_prob, pce=o.pce)
+    p_rn = core.election(1.0 - d, cap, rule=o.voting_rule, vpm=o.victory_prob, pce=o.pce,
+                         use_kernel=o.use_kernels)
     r = core.big_r(p_rn, o.big_r_range)
     return Assessment(d, r, core.perceived_r(r, o.big_r_adjust))
 
@@ -137,7 +140,7 @@ def step(x: np.ndarray, cap: np.ndarray, sal: np.ndarray, ssum: np.ndarray, o: O
     B, n, dim = x.shape
     if a is None:
         a = assess(x, cap, sal, o)
-    p, edu = challenges(a, cap, ssum, o)
+    p, edu = challenges(a, cap, ssum, o, use_kernel=o.use_kernels)
     best = np.argmax(edu, axis=2)                               # first maximum, as KTAB
     best_eu = np.take_along_axis(edu, best[:, :, None], axis=2)[:, :, 0]
     bi_b, bi_i = np.nonzero(best_eu > core.MIN_SIG_EDU)
@@ -199,7 +202,7 @@ def step(x: np.ndarray, cap: np.ndarray, sal: np.ndarray, ssum: np.ndarray, o: O
         idx = starts[probs][:, None] + np.arange(c)[None, :]    # (G, c) entries
         uo = np.swapaxes(table_u[o_row[idx]], 1, 2)             # (G, voters, options)
         pw = core.election(uo, cap[probs // n], rule=o.voting_rule, vpm=o.victory_prob,
-                           pce=o.pce)
+                           pce=o.pce, use_kernel=o.use_kernels)
         if o.state_transitions == "Deterministic":
             pick = np.argmax(pw, axis=1)
         else:
@@ -226,7 +229,7 @@ def win_probabilities(x: np.ndarray, cap: np.ndarray, a: Assessment, o: Options,
             uniq.append(i)
     uaa = a.own[0]
     pu = core.election(uaa[:, uniq][None], cap[None], rule="Prop", vpm=o.victory_prob,
-                       pce=o.pce)[0]
+                       pce=o.pce, use_kernel=o.use_kernels)[0]
     # an actor holds the last representative it is close to (KTAB posProb)
     m = close[:, uniq]
     last = m.shape[1] - 1 - np.argmax(m[:, ::-1], axis=1)

@@ -88,6 +88,12 @@ class SMPInput:
                                   f"be positive and at most 100")
 
 
+def public_options(o: engine.Options) -> dict[str, Any]:
+    """The switches a user sets (for JSON output): KTAB's, and the stopping rule."""
+    return {f.name: getattr(o, f.name) for f in fields(o)
+            if f.name not in ("min_sig_delta", "use_kernels")}
+
+
 def options_from(**kw: Any) -> engine.Options:
     """Build :class:`engine.Options`, explaining an unknown switch value in one line."""
     for key, val in kw.items():
@@ -118,13 +124,15 @@ class SpatialModel:
                  third_party_commit: ThirdPartyCommit = "SemiCommit",
                  inter_vec_bargain: InterVecBargain = "S2P2",
                  bargain_model: BargainModel = "InitOnlyInterp",
-                 min_iter: int = 2, max_iter: int = 100, min_delta_ratio: float = 0.02) -> None:
+                 min_iter: int = 2, max_iter: int = 100, min_delta_ratio: float = 0.02,
+                 use_kernels: bool = True) -> None:
         self.options = options_from(
             victory_prob=victory_prob, voting_rule=voting_rule, pce=pce,
             state_transitions=state_transitions, big_r_range=big_r_range,
             big_r_adjust=big_r_adjust, third_party_commit=third_party_commit,
             inter_vec_bargain=inter_vec_bargain, bargain_model=bargain_model,
-            min_iter=min_iter, max_iter=max_iter, min_delta_ratio=min_delta_ratio)
+            min_iter=min_iter, max_iter=max_iter, min_delta_ratio=min_delta_ratio,
+            use_kernels=use_kernels)
 
     def fit(self, data: SMPInput, *, rng: np.random.Generator | None = None) -> SpatialModel:
         """Run the model from the input's positions until it stops; keep every state."""
@@ -150,7 +158,7 @@ class SpatialModel:
             "scenario": d.name,
             "actors": d.actors,
             "dimensions": d.dimensions,
-            "options": {f.name: getattr(self.options, f.name) for f in fields(self.options)},
+            "options": public_options(self.options),
             "states": self.n_states_,
             "final": {a: {k: round(v, digits) for k, v in pos.items()}
                       for a, pos in self.final_.items()},

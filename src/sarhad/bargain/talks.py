@@ -23,7 +23,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sarhad.bargain import engine
-from sarhad.bargain.model import SMPInput, SpatialModel, run_batch
+from sarhad.bargain.model import SMPInput, SpatialModel, public_options, run_batch
 from sarhad.errors import Problem, SarhadError, ValidationFailed
 from sarhad.kb.loader import section_line
 from sarhad.kb.schema import PARAGRAPH_REF, Scenario
@@ -248,7 +248,7 @@ class TalksResult:
         return {
             "title": self.talks.title, "as_of": self.talks.as_of.isoformat(),
             "draws": self.draws, "seed": self.seed,
-            "options": {f.name: getattr(self.options, f.name) for f in fields(self.options)},
+            "options": public_options(self.options),
             "actors": self.talks.actors, "dimensions": self.talks.dimensions,
             "outcomes": [{k: (r(v) if isinstance(v, float) else v) for k, v in row.items()}
                          for row in self.summary()],
@@ -271,8 +271,8 @@ def run_talks(talks: Talks, *, draws: int, rng: np.random.Generator, seed: int |
     final, states = run_batch(pw, pos, sal, options=o, rng=rng)
     y = outcome(pw, final, sal)
     x = np.concatenate([pw, pos.reshape(draws, -1), sal.reshape(draws, -1)], axis=1)
-    modal_opts = {f.name: getattr(o, f.name) for f in fields(o)
-                  if f.name not in ("min_sig_delta",)}
+    modal_opts: dict[str, Any] = {f.name: getattr(o, f.name) for f in fields(o)
+                                  if f.name != "min_sig_delta"}
     modal_opts["state_transitions"] = "Deterministic"
     modal = SpatialModel(**modal_opts).fit(talks.modal_input())
     return TalksResult(talks, draws, seed, o, x, final, y, states, spearman(x, y), modal)
