@@ -248,6 +248,22 @@ class ConcessionWeights(_M):
     amnesty: Unit
 
 
+class Kernel(_M):
+    level: Parameter
+    trend: Parameter
+    ar: Parameter
+    dispersion: Parameter
+
+
+class Calibration(_M):
+    """Settings of the simulation-based calibration (see :mod:`sarhad.simulate.calibrate`)."""
+
+    start: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    sanctuary_before: Unit
+    calibrated: Annotated[list[str], Field(min_length=1)]
+    kernel: Kernel
+
+
 class SimulationSpec(_M):
     origin: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
     violence: Violence
@@ -258,6 +274,7 @@ class SimulationSpec(_M):
     policies: Annotated[dict[str, PolicySpec], Field(min_length=1)]
     stances: Stances
     concession_weights: ConcessionWeights
+    calibration: Calibration | None = None
 
 
 # Every parameter the mechanisms read. The scenario must give each a prior (and no others), so a
@@ -346,6 +363,11 @@ def load_spec(scenario: Scenario) -> SimulationSpec:
         w.amnesty.value
     if abs(wsum - 1.0) > 1e-6:
         bad(["concession_weights"], f"weights must sum to 1, got {wsum:g}")
+    if spec.calibration is not None:
+        for i, name in enumerate(spec.calibration.calibrated):
+            if name not in ("sanctuary_effect", "ceasefire_effect"):
+                bad(["calibration", "calibrated", i], f"{name!r} cannot be calibrated; the "
+                    "historical kernel has sanctuary_effect and ceasefire_effect")
     if spec.origin > scenario.knowledge_date.strftime("%Y-%m"):
         bad(["origin"], f"origin {spec.origin} is after the scenario's knowledge date "
                         f"{scenario.knowledge_date}")

@@ -1,0 +1,194 @@
+"""Outcomes of an ensemble: per-run summaries, distribution tables, tidy tables and fan charts.
+
+Outcomes (one number per run) are what analysts compare across strategies: fatalities, cease-fire
+episodes and their lengths, TTP cohesion and defections, and the relation indices at the end of
+the horizon. Distributions are reported as mean and 5/25/50/75/95% quantiles.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sarhad.errors import SarhadError
+from sarhad.simulate.engine import Ensemble
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+OUTCOMES: dict[str, str] = {
+    "ttp_fatalities": "TTP fatalities over the horizon",
+    "urban_fatalities": "TTP fatalities in urban provinces",
+    "isk_fatalities": "IS-K fatalities over the horizon",
+    "ceasefire_episodes": "cease-fires agreed",
+    "ceasefire_months": "months under a cease-fire",
+    "longest_ceasefire": "longest cease-fire (months)",
+    "cohesion_end": "TTP cohesion at the end (0-1)",
+    "factions_to_isk": "factions gone to IS-K",
+    "factions_split": "factions split off",
+    "sanctuary_end": "Taliban sanctuary at the end (0-1)",
+    "relations_end": "Pakistan-Taliban relations at the end (0-1)",
+    "us_cooperation_end": "US-Pakistan cooperation at the end (0-1)",
+    "aq_room_end": "al-Qaeda's room at the end (0-1)",
+    "leadership_end": "TTP leadership intact at the end (0-1)",
+}
+
+
+def longest_run(flags: np.ndarray) -> np.ndarray:
+    """Longest stretch of consecutive ``True`` per row of a ``(runs, months)`` array."""
+    R, M = flags.shape
+    cur = np.zeros(R, dtype=np.int64)
+    best = np.zeros(R, dtype=np.int64)
+    for t in range(M):  # over months, vectorised over runs
+        cur = np.where(flags[:, t], cur + 1, 0)
+        best = np.maximum(best, cur)
+    return best
+
+
+def outcomes(ens: Ensemble, spec_urban: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """One value per run for every outcome in :data:`OUTCOMES`."""
+    total = ens.total
+    urban = np.zeros(ens.runs) if spec_urban is None else \
+        ens.ttp[:, :, np.asarray(spec_urban, bool)].sum(axis=(1, 2))
+    s = ens.series
+    return {
+        "ttp_fatalities": total.sum(axis=1).astype(float),
+        "urban_fatalities": np.asarray(urban, float),
+        "isk_fatalities": ens.isk_fatalities.sum(axis=1).astype(float),
+        "ceasefire_episodes": ens.episodes.astype(float),
+        "ceasefire_months": ens.ceasefire.sum(axis=1).astype(float),
+        "longest_ceasefire": longest_run(ens.ceasefire).astype(float),
+        "cohesion_end": s["cohesion"][:, -1],
+        "factions_to_isk": s["to_isk"][:, -1],
+        "factions_split": s["split"][:, -1],
+        "sanctuary_end": s["sanctuary"][:, -1],
+        "relations_end": s["relations"][:, -1],
+        "us_cooperation_end": s["us_coop"][:, -1],
+        "aq_room_end": s["aq_room"][:, -1],
+        "leadership_end": s["leadership"][:, -1],
+    }
+
+
+def distribution(x: np.ndarray) -> dict[str, float]:
+    q = np.quantile(x, QUANTILES)
+    return {"mean": float(np.mean(x)), "q05": float(q[0]), "q25": float(q[1]),
+            "median": float(q[2]), "q75": float(q[3]), "q95": float(q[4])}
+
+
+def summary_rows(ens: Ensemble, urban: np.ndarray) -> list[dict[str, Any]]:
+    """One row per outcome: its distribution over runs."""
+    out = outcomes(ens, urban)
+    return [{"policy": ens.policy, "outcome": k, "label": OUTCOMES[k], **distribution(v)}
+            for k, v in out.items()]
+
+
+def compare_rows(base: Ensemble, other: Ensemble, urban: np.ndarray) -> list[dict[str, Any]]:
+    """Per-run differences ``other - base`` (common random numbers: run ``r`` of both saw the
+    same draws), with the share of runs where ``other`` is higher."""
+    a, b = outcomes(base, urban), outcomes(other, urban)
+    rows = []
+    for k in OUTCOMES:
+        d = b[k] - a[k]
+        rows.append({"outcome": k, "label": OUTCOMES[k], "base": base.policy,
+                     "other": other.policy, "base_mean": float(a[k].mean()),
+                     "other_mean": float(b[k].mean()), **{f"diff_{kk}": vv for kk, vv in
+                                                          distribution(d).items()},
+                     "p_other_higher": float(np.mean(d > 0)),
+                     "p_other_lower": float(np.mean(d < 0))})
+    return rows
+
+
+def fan_rows(ens: Ensemble, variable: str = "ttp_fatalities") -> list[dict[str, Any]]:
+    """Monthly quantiles of a variable (``ttp_fatalities``, ``isk_fatalities`` or a state series
+    such as ``cohesion``) for fan charts."""
+    if variable == "ttp_fatalities":
+        x = ens.total.astype(float)
+    elif variable == "isk_fatalities":
+        x = ens.isk_fatalities.astype(float)
+    elif variable in ens.series:
+        x = ens.series[variable]
+    else:
+        raise SarhadError(f"unknown variable {variable!r}; use ttp_fatalities, isk_fatalities "
+                          f"or one of {', '.join(sorted(ens.series))}")
+    q = np.quantile(x, QUANTILES, axis=0)
+    return [{"policy": ens.policy, "month": m, "variable": variable, "mean": float(x[:, t].mean()),
+             "q05": float(q[0, t]), "q25": float(q[1, t]), "median": float(q[2, t]),
+             "q75": float(q[3, t]), "q95": float(q[4, t])} for t, m in enumerate(ens.months)]
+
+
+def violence_table(ens: Ensemble) -> Any:
+    """Tidy polars table: ``policy, run, month, actor, province, fatalities`` (TTP by province;
+    IS-K with province ``all``)."""
+    import polars as pl
+
+    R, M, P = ens.ttp.shape
+    run = np.repeat(np.arange(R), M * P)
+    month = np.tile(np.repeat(np.array(ens.months), P), R)
+    prov = np.tile(np.array(ens.provinces), R * M)
+    ttp = pl.DataFrame({"policy": [ens.policy] * (R * M * P), "run": run, "month": month,
+                        "actor": ["ttp"] * (R * M * P), "province": prov,
+                        "fatalities": ens.ttp.reshape(-1)})
+    isk = pl.DataFrame({"policy": [ens.policy] * (R * M), "run": np.repeat(np.arange(R), M),
+                        "month": np.tile(np.array(ens.months), R), "actor": ["is-k"] * (R * M),
+                        "province": ["all"] * (R * M),
+                        "fatalities": ens.isk_fatalities.reshape(-1)})
+    return pl.concat([ttp, isk])
+
+
+def state_table(ens: Ensemble) -> Any:
+    """Tidy polars table: ``policy, run, month, ceasefire`` and every state index."""
+    import polars as pl
+
+    R, M = ens.ceasefire.shape
+    cols: dict[str, Any] = {"policy": [ens.policy] * (R * M), "run": np.repeat(np.arange(R), M),
+                            "month": np.tile(np.array(ens.months), R),
+                            "ceasefire": ens.ceasefire.reshape(-1)}
+    for k in sorted(ens.series):
+        cols[k] = ens.series[k].reshape(-1)
+    return pl.DataFrame(cols)
+
+
+def write_tables(ens: Ensemble, urban: np.ndarray, out: Path, *,
+                 fmt: str = "parquet") -> list[Path]:
+    """Write ``violence``, ``state`` and ``summary`` tables to directory ``out``."""
+    import polars as pl
+
+    if fmt not in ("parquet", "csv"):
+        raise SarhadError(f"format must be parquet or csv, got {fmt!r}")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise SarhadError(f"{out}: cannot create directory ({err.strerror})") from None
+    tables = {"violence": violence_table(ens), "state": state_table(ens),
+              "summary": pl.DataFrame(summary_rows(ens, urban)),
+              "fan": pl.DataFrame(fan_rows(ens))}
+    paths = []
+    for name, df in tables.items():
+        p = out / f"{ens.policy}-{name}.{fmt}"
+        if fmt == "parquet":
+            df.write_parquet(p)
+        else:
+            df.write_csv(p)
+        paths.append(p)
+    return paths
+
+
+def fan_chart(ensembles: list[Ensemble], variable: str = "ttp_fatalities",
+              title: str | None = None) -> Any:
+    """Altair fan chart: median line with 50% and 90% bands per policy."""
+    import altair as alt
+
+    from sarhad.report import plots
+
+    rows = [r for e in ensembles for r in fan_rows(e, variable)]
+    base = alt.Chart(plots.data(rows)).encode(
+        x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=-45)),
+        color=alt.Color("policy:N", scale=alt.Scale(range=plots.PALETTE), title="strategy"))
+    outer = base.mark_area(opacity=0.15).encode(y=alt.Y("q05:Q", title=variable.replace("_", " ")),
+                                                y2="q95:Q")
+    inner = base.mark_area(opacity=0.3).encode(y="q25:Q", y2="q75:Q")
+    line = base.mark_line().encode(y="median:Q")
+    return (outer + inner + line).properties(
+        width=560, height=240,
+        title=title or f"{variable.replace('_', ' ')}: median, 50% and 90% bands")
