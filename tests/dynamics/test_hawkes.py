@@ -258,3 +258,31 @@ def test_interval_coverage_near_nominal():
         hit_r += rlo <= rho <= rhi
     assert 0.80 <= hit_g / n <= 0.98
     assert 0.80 <= hit_r / n <= 0.98
+
+
+def test_analytic_hessian_matches_differences_of_the_gradient():
+    from sarhad.dynamics.hawkes import _loglik_hessian
+
+    rng = np.random.default_rng(10)
+    K, R, U = 2, 2, 2
+    times, marks = random_data(rng, K, 250, 60.0)
+    breaks = np.array([25.0])
+    regs = np.searchsorted(breaks, times, side="right").astype(np.int64)
+    lengths = np.array([25.0, 35.0])
+    mu = rng.uniform(0.3, 1.0, (K, R))
+    A_ = rng.uniform(0.05, 0.3, (K, K, U))
+    lb = np.log(np.array([0.7, 3.0]))
+
+    def grad(x):
+        m = x[:K * R].reshape(K, R)
+        a = x[K * R:K * R + K * K * U].reshape(K, K, U)
+        b = np.exp(x[-U:])
+        _, gm, ga, gb = _loglik_grad(times, marks, regs, m, a, b, 60.0, lengths)
+        return np.concatenate([gm.ravel(), ga.ravel(), gb * b])
+
+    x = np.concatenate([mu.ravel(), A_.ravel(), lb])
+    H = _loglik_hessian(times, marks, regs, mu, A_, np.exp(lb), 60.0, lengths)
+    eps = 1e-6
+    num = np.column_stack([(grad(x + eps * e) - grad(x - eps * e)) / (2 * eps)
+                           for e in np.eye(x.size)])
+    np.testing.assert_allclose(H, num, rtol=1e-5, atol=1e-5)

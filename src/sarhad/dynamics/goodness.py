@@ -81,7 +81,7 @@ def ks_plot(results: Sequence[RescalingResult]):
                  for a, b in zip(q[::step], r.z[::step], strict=True)]
         w = 1.36 / np.sqrt(r.n)
         band += [{"stream": r.stream, "uniform": float(a), "lo": float(max(a - w, 0)),
-                  "hi": float(min(a + w, 1))} for a in (0.0, 1.0)]
+                  "hi": float(min(a + w, 1))} for a in np.linspace(0.0, 1.0, 21)]
     base = alt.Chart(plots.data(rows))
     lines = base.mark_line().encode(
         x=alt.X("uniform:Q", title="uniform quantile"),

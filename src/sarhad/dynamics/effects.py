@@ -1,0 +1,481 @@
+"""The mechanisms of the source analysis that the event record can test, each an estimate with a
+90% interval (``sarhad effects`` and the brief's effects section).
+
+Rows, and the model behind each:
+
+* **Takeover -> TTP level** (P04, P05): NB2 count model of TTP-linked monthly fatalities (and
+  events) from ``since`` (default 2018-01) to 2021-12 with a linear trend, one seasonal harmonic,
+  a step at the Kabul takeover and an indicator for the cease-fire month; ``exp(step)`` is the
+  post-takeover level relative to what the pre-takeover trend and season predict. No AR terms
+  here, so the multiplier is a level shift, not a one-month impulse. Profile-likelihood interval.
+* **Cease-fire month** (P09, P11): the cease-fire indicator of the same model (one month, so
+  the interval is wide; a month with zero events has no lower end).
+* **IS-K -> TTP excitation** (P12, P24) and **US strikes -> TTP** (P24): a two-stream
+  exponential Hawkes process on day-dated events, background rate free in each calendar year (so
+  slow trends are not read as excitation) and split at the takeover when it falls inside the
+  window. The estimate is ``G[ttp, source]``, the expected number of TTP events directly
+  triggered by one source event, with a profile-likelihood interval. Unknown times of day are
+  imputed by the seeded jitter of :mod:`sarhad.dynamics.events`; the fit is repeated over
+  ``imputations`` jitter draws, the estimate is their mean and the interval the envelope of
+  their intervals (so imputation noise widens, never narrows, the interval). Coarse-dated events
+  are excluded (counted in the notes) unless ``coarse="spread"``.
+
+Monthly regime dates come from the scenario's ``regime-change`` and ``window`` events
+(``kb.query.regime_dates``) by the half-month rule: a month is in a regime when the regime covers
+at least half of its days, using the midpoint of each fuzzy date. So the takeover (15 Aug 2021)
+starts in 2021-08 and the cease-fire (early Nov to early Dec 2021) is 2021-11.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from sarhad.dynamics.count import NegBinCountModel, Regime, month_index, month_label
+from sarhad.dynamics.events import stream_times
+from sarhad.dynamics.hawkes import HawkesProcess
+from sarhad.errors import SarhadError
+from sarhad.kb.dates import FuzzyDate
+from sarhad.kb.query import descendants, regime_dates
+from sarhad.kb.schema import Scenario
+
+DATA_END = dt.date(2021, 12, 31)  # no knowledge after this day enters the project
+MIN_PRE_MONTHS = 24
+MIN_POST_MONTHS = 3
+MIN_STREAM_EVENTS = 30
+
+Measure = Literal["fatalities", "events"]
+
+
+@dataclass
+class Effect:
+    """One tested mechanism: the claim, the estimate with its interval, and how to read it.
+    ``speaks`` is False when the data cannot answer; then ``reason`` says why and the numbers
+    are None."""
+
+    key: str
+    mechanism: str
+    claim: str
+    cites: tuple[str, ...]
+    estimate: float | None
+    lower: float | None
+    upper: float | None
+    unit: str
+    window: str
+    method: str
+    reading: str
+    speaks: bool = True
+    reason: str = ""
+    level: float = 0.9
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["cites"] = list(self.cites)
+        for k in ("estimate", "lower", "upper"):
+            v = d[k]
+            d[k] = None if v is None or (isinstance(v, float) and math.isinf(v)) else v
+        return d
+
+
+@dataclass
+class EffectsResult:
+    effects: list[Effect]
+    count_models: dict[str, NegBinCountModel] = field(default_factory=dict)
+    series: dict[str, tuple[str, np.ndarray]] = field(default_factory=dict)  # start month, y
+    hawkes: dict[str, list[HawkesProcess]] = field(default_factory=dict)
+    goodness: dict[str, list[Any]] = field(default_factory=dict)  # time-rescaling results
+
+
+# ---------------------------------------------------------------------------------------------
+# regime dates
+# ---------------------------------------------------------------------------------------------
+
+
+def _midpoint(d: FuzzyDate) -> dt.date | None:
+    if d.earliest is None or d.latest is None:
+        return None
+    return d.earliest + (d.latest - d.earliest) / 2
+
+
+def _month_in(lo: dt.date, hi: dt.date | None, y: int, m: int) -> bool:
+    """Does [lo, hi] (hi None: open) cover at least half the days of month y-m?"""
+    first, days = dt.date(y, m, 1), calendar.monthrange(y, m)[1]
+    last = dt.date(y, m, days)
+    a, b = max(lo, first), min(hi or last, last)
+    return (b - a).days + 1 >= days / 2 if b >= a else False
+
+
+def month_regime(name: str, start: dt.date, end: dt.date | None) -> Regime | None:
+    """A dated regime as months by the half-month rule; None if it covers no month."""
+    months = []
+    y, m = start.year, start.month
+    stop = end or start + dt.timedelta(days=62)
+    while dt.date(y, m, 1) <= stop:
+        if _month_in(start, end, y, m):
+            months.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    if not months:
+        return None
+    return (name, months[0], None if end is None else months[-1])
+
+
+def scenario_regimes(scenario: Scenario) -> list[Regime]:
+    """Monthly regimes from the scenario's ``regime-change`` and ``window`` events."""
+    out = []
+    for e in regime_dates(scenario):
+        lo = _midpoint(e.start)
+        if lo is None or lo > DATA_END:
+            continue
+        hi = None if e.kind == "regime-change" else _midpoint(e.end)
+        r = month_regime(e.id, lo, hi)
+        if r is not None:
+            out.append(r)
+    return out
+
+
+def parse_regime(text: str) -> Regime:
+    """``NAME:YYYY-MM`` (a step) or ``NAME:YYYY-MM:YYYY-MM`` (a window), months to 2021-12."""
+    parts = text.split(":")
+    if len(parts) not in (2, 3) or not parts[0]:
+        raise SarhadError(f"--regime {text!r}: expected NAME:YYYY-MM or NAME:YYYY-MM:YYYY-MM")
+    name, lo = parts[0], parts[1]
+    hi = parts[2] if len(parts) == 3 else None
+    last = month_index(f"{DATA_END:%Y-%m}")
+    for m in (lo, hi):
+        if m is not None and month_index(m) > last:
+            raise SarhadError(f"--regime {text!r}: {m} is after the data end "
+                              f"({DATA_END:%Y-%m}); regime dates must be known by then")
+    if hi is not None and month_index(hi) < month_index(lo):
+        raise SarhadError(f"--regime {text!r}: ends before it starts")
+    return (name, lo, hi)
+
+
+# ---------------------------------------------------------------------------------------------
+# count-model effects
+# ---------------------------------------------------------------------------------------------
+
+_MEASURE_WORD = {"fatalities": "fatalities", "events": "events"}
+
+
+def _fmt(x: float, digits: int = 2) -> str:
+    if x is None or not math.isfinite(x):
+        return "unbounded"
+    return f"{x:.{digits}f}"
+
+
+def level_effects(series: np.ndarray, *, start_month: str, measure: Measure,
+                  regimes: Sequence[Regime], alpha: float = 0.1,
+                  actor_label: str = "TTP") -> tuple[list[Effect], NegBinCountModel | None]:
+    """Regime multipliers from the NB2 level model on one monthly series (see module doc)."""
+    y = np.asarray(series, dtype=float)
+    n = len(y)
+    first = month_index(start_month)
+    end_month = month_label(first + n - 1)
+    window = f"{start_month} to {end_month}"
+    level = 1 - alpha
+    word = _MEASURE_WORD[measure]
+    effects: list[Effect] = []
+    usable, notes = [], []
+    for name, lo, hi in regimes:
+        a = month_index(lo) - first
+        b = n - 1 if hi is None else month_index(hi) - first
+        inside = max(0, min(b, n - 1) - max(a, 0) + 1)
+        if hi is None and a < MIN_PRE_MONTHS:
+            notes.append(f"{name}: fewer than {MIN_PRE_MONTHS} months before it in the window")
+            effects.append(_silent(name, measure, window, f"only {max(a, 0)} months before "
+                                   f"{lo} in the window; need {MIN_PRE_MONTHS} to set a "
+                                   "pre-regime trend"))
+            continue
+        if inside == 0:
+            continue
+        if hi is None and inside < MIN_POST_MONTHS:
+            effects.append(_silent(name, measure, window, f"only {inside} month(s) from {lo} "
+                                   f"to {end_month}; need {MIN_POST_MONTHS}"))
+            continue
+        usable.append((name, lo, hi))
+    if not usable:
+        return effects, None
+    model = NegBinCountModel(trend=True, seasonality=True, harmonics=1, ar_lags=(),
+                             regimes=usable).fit(y, start_month=start_month)
+    for name, lo, hi in usable:
+        if name not in model.param_names_:
+            continue
+        eff = model.effect(name, alpha=alpha, method="profile")
+        est, lo_, hi_ = eff["estimate"], eff["lower"], eff["upper"]
+        months = (f"from {_month_name(lo)}" if hi is None else
+                  f"in {_month_name(lo)}" if hi == lo else
+                  f"from {_month_name(lo)} to {_month_name(hi)}")
+        others = [r[0] for r in usable if r[0] != name]
+        base = ("the level the trend and season before it predict" if hi is None else
+                "the level expected for that month from the trend, season and the other "
+                "regimes")
+        reading = (f"{actor_label}-linked monthly {word} {months} were {_fmt(est)} times "
+                   f"{base} ({level:.0%} interval {_fmt(lo_)} to {_fmt(hi_)}).")
+        if lo_ <= 1.0 <= hi_:
+            reading += " The interval includes 1: the record cannot rule out no change."
+        elif lo_ > 1:
+            reading += " The record shows a rise."
+        else:
+            reading += " The record shows a fall."
+        if lo_ == 0.0:
+            reading += " There is no lower end: no events in the window."
+        extra = []
+        if hi is not None and month_index(hi) == month_index(lo):
+            extra.append("a single month: the interval reflects one observation")
+        if others:
+            extra.append("modelled alongside " + ", ".join(others))
+        extra += model.notes_
+        meaning = _CLAIMS.get(name, (f"user regime {name}", f"The regime {name!r} changed the "
+                                     f"level of {actor_label} violence.", ()))
+        effects.append(Effect(
+            key=f"{name}-{measure}", mechanism=f"{meaning[0]} -> {actor_label} {word}",
+            claim=meaning[1], cites=meaning[2], estimate=est, lower=lo_, upper=hi_,
+            unit=f"multiplier of expected monthly {word}", window=window,
+            method=("NB2 regression of monthly counts on trend, season and regime indicators; "
+                    "profile-likelihood interval"),
+            reading=reading, level=level, notes=extra))
+    return effects, model
+
+
+_CLAIMS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "kabul-takeover": ("Taliban takeover",
+                       "The Taliban's return to power energised the TTP and raised its violence "
+                       "in Pakistan.", ("P04", "P05")),
+    "ceasefire-2021": ("Cease-fire month",
+                       "The TTP used the one-month cease-fire to regroup; violence paused while "
+                       "it held.", ("P09", "P11")),
+}
+
+
+def _month_name(month: str) -> str:
+    i = month_index(month)
+    return f"{calendar.month_abbr[i % 12 + 1]} {i // 12}"
+
+
+def _silent(name: str, measure: str, window: str, reason: str) -> Effect:
+    meaning = _CLAIMS.get(name, (f"user regime {name}", f"The regime {name!r} changed the "
+                                 "level of violence.", ()))
+    return Effect(key=f"{name}-{measure}", mechanism=f"{meaning[0]} -> TTP {measure}",
+                  claim=meaning[1], cites=meaning[2], estimate=None, lower=None, upper=None,
+                  unit="", window=window, method="NB2 count model", speaks=False,
+                  reason=reason, reading=f"The data cannot speak: {reason}.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Hawkes effects
+# ---------------------------------------------------------------------------------------------
+
+
+def excitation_effect(table, scenario: Scenario, *, key: str, source: str, target: str,
+                      start: dt.date, end: dt.date, mechanism: str, claim: str,
+                      cites: tuple[str, ...], source_label: str, target_label: str,
+                      seed: int, imputations: int = 3, alpha: float = 0.1,
+                      coarse: Literal["exclude", "spread"] = "exclude",
+                      breaks_at: Sequence[dt.date] = ()
+                      ) -> tuple[Effect, list[HawkesProcess], list[Any]]:
+    """``G[target, source]`` of a two-stream Hawkes model over ``[start, end]`` (module doc)."""
+    window = f"{start} to {end}"
+    level = 1 - alpha
+    # source first: an event between the two (a US strike on the TTP) belongs to the source
+    streams = {source: descendants(scenario, source), target: descendants(scenario, target)}
+    method = (f"two-stream exponential Hawkes process on day-dated events, yearly background; "
+              f"profile-likelihood interval, {imputations} jitter imputation(s)")
+    seeds = np.random.SeedSequence(seed).spawn(imputations)
+    fits, ests, los, his, notes = [], [], [], [], []
+    first = None
+    for ss in seeds:
+        st = stream_times(table, streams, start=start, end=end,
+                          rng=np.random.default_rng(ss), coarse=coarse)
+        if first is None:
+            first = st
+            counts = st.counts()
+            short = [f"{n} has {c}" for n, c in counts.items() if c < MIN_STREAM_EVENTS]
+            if short:
+                reason = (f"too few day-dated events in {window} ({'; '.join(short)}; need "
+                          f"{MIN_STREAM_EVENTS} per stream)")
+                return Effect(key=key, mechanism=mechanism, claim=claim, cites=cites,
+                              estimate=None, lower=None, upper=None, unit="", window=window,
+                              method=method, reading=f"The data cannot speak: {reason}.",
+                              speaks=False, reason=reason, level=level), [], []
+        years = [dt.date(y, 1, 1) for y in range(start.year + 1, end.year + 1)]
+        cuts = sorted({st.day_of(d) for d in [*years, *breaks_at] if start < d <= end})
+        h = HawkesProcess("exp", breaks=cuts).fit(st.times, T=st.T, stream_names=st.names)
+        lo, hi = h.profile_excitation_ci(1, 0, alpha=alpha)
+        fits.append(h)
+        ests.append(float(h.excitation_[1, 0]))
+        los.append(lo)
+        his.append(hi)
+    assert first is not None
+    est, lo, hi = float(np.mean(ests)), float(min(los)), float(max(his))
+    h0 = fits[0]
+    from sarhad.dynamics.goodness import time_rescaling
+
+    ks = time_rescaling(h0, first.times)
+    counts = first.counts()
+    notes.append("events used: " + ", ".join(f"{n} {c}" for n, c in counts.items()))
+    excl = {n: c for n, c in first.excluded.items() if c}
+    if excl:
+        notes.append("coarse-dated events excluded: "
+                     + ", ".join(f"{n} {c}" for n, c in excl.items()))
+    spread = {n: c for n, c in first.spread.items() if c}
+    if spread:
+        notes.append("coarse-dated events spread over their window: "
+                     + ", ".join(f"{n} {c}" for n, c in spread.items()))
+    if first.shared:
+        notes.append(f"{first.shared} event(s) between the two counted as {source_label}")
+    notes.append(f"reverse direction ({target_label} -> {source_label}): "
+                 f"{np.mean([f.excitation_[0, 1] for f in fits]):.3f}")
+    notes.append(f"{target_label} self-excitation "
+                 f"{np.mean([f.excitation_[1, 1] for f in fits]):.2f}; half-life of the "
+                 f"kernel {np.mean([f.half_lives_[0] for f in fits]):.1f} days")
+    notes.append("time-rescaling KS: " + ", ".join(
+        f"{r.stream} D={r.ks:.3f} p={r.p_value:.3f}" for r in ks))
+    misfit = [r.stream for r in ks if r.p_value < 0.01]
+    if misfit:
+        notes.append("the model misfits " + ", ".join(misfit) + " (KS p < 0.01): read the "
+                     "estimate as indicative")
+    for f in fits[:1]:
+        notes.extend(f.notes_)
+    reading = (f"Each {source_label} event was followed by {est:.2f} more {target_label} "
+               f"events than {target_label}'s own background and self-excitation explain "
+               f"({level:.0%} interval {_fmt(lo)} to {_fmt(hi)}).")
+    if lo <= 0.0 + 1e-9:
+        reading += (f" No excitation is detectable; at most {_fmt(hi)} {target_label} events per "
+                    f"{source_label} event. A linear Hawkes model cannot show suppression.")
+    else:
+        reading += f" {source_label} violence was followed by more {target_label} violence."
+    return Effect(key=key, mechanism=mechanism, claim=claim, cites=cites, estimate=est,
+                  lower=lo, upper=hi, unit=f"{target_label} events triggered per "
+                  f"{source_label} event", window=window, method=method, reading=reading,
+                  level=level, notes=notes), fits, ks
+
+
+# ---------------------------------------------------------------------------------------------
+# all mechanisms
+# ---------------------------------------------------------------------------------------------
+
+
+def mechanism_effects(store, scenario: Scenario, *, seed: int = 20211231, alpha: float = 0.1,
+                      since: str = "2018-01", end: str = "2021-12",
+                      measures: Sequence[Measure] = ("fatalities", "events"),
+                      extra_regimes: Sequence[Regime] = (), imputations: int = 3,
+                      coarse: Literal["exclude", "spread"] = "exclude",
+                      hawkes: bool = True) -> EffectsResult:
+    """Every mechanism row (module doc). ``store`` is a :func:`sarhad.store.open_store` store."""
+    from sarhad.panels import event_table, monthly_series
+
+    if not 0 < alpha < 1:
+        raise SarhadError(f"alpha must be in (0, 1), got {alpha}")
+    if imputations < 1:
+        raise SarhadError("imputations must be at least 1")
+    end_i = month_index(end)
+    if end_i > month_index(f"{DATA_END:%Y-%m}"):
+        raise SarhadError(f"--end {end} is after the data end ({DATA_END:%Y-%m})")
+    if month_index(since) >= end_i:
+        raise SarhadError(f"--since {since} must be before --end {end}")
+    regimes = scenario_regimes(scenario) + list(extra_regimes)
+    names = [r[0] for r in regimes]
+    if len(set(names)) != len(names):
+        raise SarhadError(f"regime names must be unique, got {names}")
+    result = EffectsResult(effects=[])
+    for measure in measures:
+        y = monthly_series(store, measure=measure, actor="ttp", start=since, end=end,
+                           scenario=scenario)["value"].to_numpy()
+        effs, model = level_effects(y, start_month=since, measure=measure, regimes=regimes,
+                                    alpha=alpha)
+        result.effects.extend(effs)
+        result.series[measure] = (since, y)
+        if model is not None:
+            result.count_models[measure] = model
+    if not hawkes:
+        return result
+    takeover = [e.start.earliest for e in regime_dates(scenario)
+                if e.kind == "regime-change" and e.start.earliest]
+    end_day = min(DATA_END, _month_end(end))
+    table = event_table(store, start="2008-01", end=end, scenario=scenario)
+    specs = [
+        dict(key="isk-excites-ttp", source="is-k", target="ttp",
+             start=dt.date(2015, 1, 1), end=end_day,
+             mechanism="IS-K violence -> TTP violence (outbidding)",
+             claim="Rivalry with IS-K pushes the TTP to outbid it with violence of its own.",
+             cites=("P12", "P24"), source_label="IS-K", target_label="TTP"),
+        dict(key="us-strikes-ttp", source="united-states", target="ttp",
+             start=dt.date(2008, 1, 1), end=min(end_day, dt.date(2017, 12, 31)),
+             mechanism="US strikes in Pakistan -> TTP violence",
+             claim="US drone strikes (2008-2017) thinned the TTP's leadership.",
+             cites=("P24",), source_label="US", target_label="TTP"),
+    ]
+    for spec in specs:
+        if spec["end"] <= spec["start"]:
+            continue
+        eff, fits, ks = excitation_effect(table, scenario, seed=seed, imputations=imputations,
+                                      alpha=alpha, coarse=coarse, breaks_at=takeover,
+                                      **spec)
+        if spec["key"] == "us-strikes-ttp":
+            eff.notes.append("the event record counts strikes and attacks, not leaders killed: "
+                             "it tests whether strikes were followed by TTP violence, not "
+                             "whether they thinned the leadership")
+        result.effects.append(eff)
+        result.hawkes[spec["key"]] = fits
+        result.goodness[spec["key"]] = ks
+    return result
+
+
+def _month_end(month: str) -> dt.date:
+    i = month_index(month)
+    y, m = i // 12, i % 12 + 1
+    return dt.date(y, m, calendar.monthrange(y, m)[1])
+
+
+def counterfactual_rows(model: NegBinCountModel, start_month: str, y: np.ndarray,
+                        regime: str) -> list[dict[str, Any]]:
+    """Observed, fitted, and fitted-without-``regime`` monthly means, for the effects plot."""
+    X = model._X
+    j = model.param_names_.index(regime)
+    no = X.copy()
+    no[:, j] = 0.0
+    fitted = np.exp(X @ model.params_)
+    cf = np.exp(no @ model.params_)
+    first = month_index(start_month)
+    rows = []
+    for i in range(len(y)):
+        m = month_label(first + i)
+        rows.append({"month": m, "series": "observed", "value": float(y[i])})
+        rows.append({"month": m, "series": "model", "value": float(fitted[i])})
+        rows.append({"month": m, "series": f"model without {regime}", "value": float(cf[i])})
+    return rows
+
+
+def level_chart(result: EffectsResult, measure: Measure = "fatalities",
+                regime: str = "kabul-takeover"):
+    """Altair chart: observed monthly counts, the fitted model, and the model with ``regime``
+    switched off (the pre-regime trend carried forward). None if that model was not fitted."""
+    import altair as alt
+
+    from sarhad.report import plots
+
+    model = result.count_models.get(measure)
+    if model is None or regime not in model.param_names_:
+        return None
+    start, y = result.series[measure]
+    rows = counterfactual_rows(model, start, y, regime)
+    names = ["observed", "model", f"model without {regime}"]
+    return alt.Chart(plots.data(rows)).mark_line().encode(
+        # UTC: the months are calendar months, not instants in the renderer's time zone
+        x=alt.X("utcyearmonth(month):T", title=None, scale=alt.Scale(type="utc"),
+                axis=alt.Axis(format="%b %Y", formatType="utc")),
+        y=alt.Y("value:Q", title=f"TTP-linked {measure} per month"),
+        color=alt.Color("series:N", title=None,
+                        scale=alt.Scale(domain=names, range=["#9a9a9a", plots.PALETTE[0],
+                                                             plots.PALETTE[1]])),
+        strokeDash=alt.StrokeDash("series:N", legend=None,
+                                  scale=alt.Scale(domain=names, range=[[1, 0], [1, 0], [6, 4]])),
+    ).properties(width=560, height=220,
+                 title=f"TTP {measure}: observed, model, and model without {regime}")
