@@ -27,6 +27,7 @@ from typing import Literal
 import numpy as np
 from scipy import optimize, special, stats
 
+from sarhad.dynamics._blas import single_thread_blas
 from sarhad.errors import SarhadError
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -121,9 +122,10 @@ def fit_nb2(X: np.ndarray, y: np.ndarray, *, offset: np.ndarray | None = None,
         start[:p] = _poisson_start(X, y, offset)
         start[p] = 0.0
     bounds = [(None, None)] * p + [LOG_ALPHA_BOUNDS]
-    res = optimize.minimize(nb2_negloglik_grad, start, args=(X, y, offset), jac=True,
-                            method="L-BFGS-B", bounds=bounds,
-                            options={"maxiter": 5000, "ftol": 1e-14, "gtol": 1e-9})
+    with single_thread_blas():
+        res = optimize.minimize(nb2_negloglik_grad, start, args=(X, y, offset), jac=True,
+                                method="L-BFGS-B", bounds=bounds,
+                                options={"maxiter": 5000, "ftol": 1e-14, "gtol": 1e-9})
     theta = res.x
     if math.exp(theta[-1]) * float(np.mean(y)) < 1e-4:
         # Poisson-like series: the likelihood is flat as log alpha -> -inf, which stalls the
@@ -131,9 +133,10 @@ def fit_nb2(X: np.ndarray, y: np.ndarray, *, offset: np.ndarray | None = None,
         theta = theta.copy()
         theta[-1] = LOG_ALPHA_BOUNDS[0]
         bounds[-1] = (LOG_ALPHA_BOUNDS[0], LOG_ALPHA_BOUNDS[0])
-        res = optimize.minimize(nb2_negloglik_grad, theta, args=(X, y, offset), jac=True,
-                                method="L-BFGS-B", bounds=bounds,
-                                options={"maxiter": 5000, "ftol": 1e-14, "gtol": 1e-9})
+        with single_thread_blas():
+            res = optimize.minimize(nb2_negloglik_grad, theta, args=(X, y, offset), jac=True,
+                                    method="L-BFGS-B", bounds=bounds,
+                                    options={"maxiter": 5000, "ftol": 1e-14, "gtol": 1e-9})
     return res.x, -float(res.fun), bool(res.success)
 
 

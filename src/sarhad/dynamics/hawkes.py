@@ -41,6 +41,7 @@ import numba
 import numpy as np
 from scipy import optimize, stats
 
+from sarhad.dynamics._blas import single_thread_blas
 from sarhad.errors import SarhadError
 
 Kernel = Literal["exp", "sumexp"]
@@ -437,9 +438,10 @@ class HawkesProcess:
             x0 = np.concatenate([mu0.ravel(), A0.ravel()])
         bounds = [(MU_FLOOR, None)] * nmu + [(0.0, None)] * nA + \
             ([LOG_BETA_BOUNDS] if free else [])
-        res = optimize.minimize(negll, x0, jac=True, method="L-BFGS-B", bounds=bounds,
-                                options={"maxiter": self.max_iter, "ftol": 1e-13, "gtol": 1e-7,
-                                         "maxcor": 30})
+        with single_thread_blas():
+            res = optimize.minimize(negll, x0, jac=True, method="L-BFGS-B", bounds=bounds,
+                                    options={"maxiter": self.max_iter, "ftol": 1e-13,
+                                             "gtol": 1e-7, "maxcor": 30})
         x = res.x
         self.converged_ = bool(res.success) or res.status == 2  # status 2: no further progress
         self.n_iter_ = int(res.nit)
@@ -530,9 +532,11 @@ class HawkesProcess:
             bounds[i] = (a, a)
             x0 = self._x.copy()
             x0[i] = a
-            res = optimize.minimize(self._negll, x0, jac=True, method="L-BFGS-B", bounds=bounds,
-                                    options={"maxiter": self.max_iter, "ftol": 1e-13,
-                                             "gtol": 1e-7, "maxcor": 30})
+            with single_thread_blas():
+                res = optimize.minimize(self._negll, x0, jac=True, method="L-BFGS-B",
+                                        bounds=bounds,
+                                        options={"maxiter": self.max_iter, "ftol": 1e-13,
+                                                 "gtol": 1e-7, "maxcor": 30})
             return self.loglik_ - (-float(res.fun)) - crit
 
         if a_hat <= 0 or deficit(0.0) <= 0:
