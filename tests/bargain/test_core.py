@@ -46,7 +46,7 @@ def test_challenge_probability_by_hand() -> None:
     a2 = pin * 3 * u[2, 0] + (1 - pin) * (2 * u[2, 1] + 1)
     vk = w[2] * (a1 - a2)
     expect = (chij + max(vk, 0)) / (chij + max(vk, 0) + chji + max(-vk, 0))
-    got = kernels.challenge_from_d(d[None], np.zeros((1, 3, 3)), w[None], 2, 1)[0, 0, 1]
+    got = kernels.challenge_from_d(d[None], np.zeros((1, 3, 3)), w[None], 2, 1)[0][0, 0, 1]
     assert got == pytest.approx(expect, rel=1e-12)
 
 

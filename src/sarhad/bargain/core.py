@@ -45,23 +45,30 @@ BARGAIN_MIN_W = 1e-6        # interpolation guard when neither side can coerce t
 BINARY_TOL = 1e-8           # width of the ramp of the binary voting rule
 
 
+def seq_sum(a: np.ndarray) -> np.ndarray:
+    """Sum over the last axis strictly left to right, as KTAB's loops add; numpy's pairwise
+    sums round differently in the last bit, which can flip KTAB's exact ties."""
+    if a.shape[-1] <= 8:
+        acc = a[..., 0].copy()
+        for k in range(1, a.shape[-1]):
+            acc = acc + a[..., k]
+        return acc
+    return np.cumsum(a, axis=-1)[..., -1]
+
+
 def distances(x: np.ndarray, s: np.ndarray) -> np.ndarray:
     """Salience-weighted distance ``D[b, i, j]`` from i's position to j's, with i's weights.
 
-    ``D_ij = sqrt(sum_k s_ik^2 (x_ik - x_jk)^2 / sum_k s_ik^2)`` (KTAB ``bvDiff``); in [0, 1].
+    ``D_ij = sqrt(sum_k (s_ik (x_ik - x_jk))^2 / sum_k s_ik^2)`` (KTAB ``bvDiff``); in [0, 1].
     """
-    diff = x[:, :, None, :] - x[:, None, :, :]                 # (B, i, j, d)
-    s2 = s * s
-    num = np.einsum("bijk,bik->bij", diff * diff, s2)
-    return np.sqrt(num / s2.sum(axis=2)[:, :, None])
+    ds = (x[:, :, None, :] - x[:, None, :, :]) * s[:, :, None, :]     # (B, i, j, d)
+    return np.sqrt(seq_sum(ds * ds) / seq_sum(s * s)[:, :, None])
 
 
 def point_distances(ideal: np.ndarray, s: np.ndarray, p: np.ndarray) -> np.ndarray:
     """Distance from every actor's ideal to points ``p`` (..., P, d): shape (..., P, n)."""
-    diff = ideal[..., None, :, :] - p[..., :, None, :]          # (..., P, n, d)
-    s2 = s * s
-    num = np.einsum("...pnk,...nk->...pn", diff * diff, s2)
-    return np.sqrt(num / s2.sum(axis=-1)[..., None, :])
+    ds = (ideal[..., None, :, :] - p[..., :, None, :]) * s[..., None, :, :]   # (..., P, n, d)
+    return np.sqrt(seq_sum(ds * ds) / seq_sum(s * s)[..., None, :])
 
 
 def utility(d: np.ndarray, r: np.ndarray) -> np.ndarray:
@@ -146,8 +153,10 @@ def condorcet(pce: PCEModel, c: np.ndarray, pv: np.ndarray) -> np.ndarray:
     """
     m = pv.shape[-1]
     if pce == "Conditional":
-        p = np.prod(pv, axis=-1)
-        return p / p.sum(axis=-1, keepdims=True)
+        p = np.ones(pv.shape[:-1])
+        for j in range(m):
+            p = p * pv[..., j]
+        return p / seq_sum(p)[..., None]
     p = np.full(pv.shape[:-1], 1.0 / m)
     if pce == "MarkovUniform":
         tol = 1e-6
@@ -197,8 +206,18 @@ def big_r(p: np.ndarray, rr: BigRRange) -> np.ndarray:
 
 def perceived_r(r: np.ndarray, ra: BigRAdjust) -> np.ndarray:
     """``R[b, h, i]``: h's estimate of i's risk attitude, anchored on h's own."""
-    own = {"None": 1.0, "OneThird": 2.0 / 3.0, "Half": 0.5, "TwoThirds": 1.0 / 3.0, "Full": 0.0}[ra]
-    return own * r[:, :, None] + (1.0 - own) * r[:, None, :]
+    rh, ri = r[:, :, None], r[:, None, :]
+    if ra == "None":
+        return np.broadcast_to(rh, (*r.shape, r.shape[-1])).copy()
+    if ra == "OneThird":
+        return ((2.0 * rh) + ri) / 3.0
+    if ra == "Half":
+        return (rh + ri) / 2.0
+    if ra == "TwoThirds":
+        return (rh + (2.0 * ri)) / 3.0
+    if ra == "Full":
+        return np.broadcast_to(ri, (*r.shape, r.shape[-1])).copy()
+    raise ValueError(f"unknown BigRAdjust {ra!r}")
 
 
 def election(u: np.ndarray, w: np.ndarray, *, rule: VotingRule, vpm: VictoryProb,
@@ -218,8 +237,8 @@ def election(u: np.ndarray, w: np.ndarray, *, rule: VotingRule, vpm: VictoryProb
 
 
 def challenge_prob(uii, uij, uji, ujj, uni, unj, unn, wi, wj, wn, third, *,
-                   rule: VotingRule, tpc: ThirdPartyCommit) -> np.ndarray:
-    """h's estimate of the probability that i beats j when i challenges j.
+                   rule: VotingRule, tpc: ThirdPartyCommit) -> tuple[np.ndarray, np.ndarray]:
+    """h's estimates of the probabilities that i beats j, and j beats i, if i challenges j.
 
     Utilities are h's estimates (``u_ab`` = utility to a of b's position). ``wi`` etc. are
     capability × total salience. The principals back themselves; each third party n, looking at
@@ -237,21 +256,26 @@ def challenge_prob(uii, uij, uji, ujj, uni, unj, unn, wi, wj, wn, third, *,
     cnj = chji[..., None] + np.maximum(-vn, 0.0)
     pin = cni / (cni + cnj)
     pjn = 1.0 - pin
+    # sums written as KTAB adds them (x + x + y), so results agree to the last bit
     if tpc == "SemiCommit":
-        u_ik_j = pin * (2 * uni + unn) + pjn * (3 * unj)
-        u_i_jk = pin * (3 * uni) + pjn * (2 * unj + unn)
+        u_ik_j = pin * (uni + uni + unn) + pjn * (unj + unj + unj)
+        u_i_jk = pin * (uni + uni + uni) + pjn * (unj + unj + unn)
     elif tpc == "FullCommit":
-        u_ik_j = pin * (3 * uni) + pjn * (3 * unj)
+        u_ik_j = pin * (uni + uni + uni) + pjn * (unj + unj + unj)
         u_i_jk = u_ik_j
     elif tpc == "NoCommit":
-        u_ik_j = pin * (2 * uni + unn) + pjn * (2 * unj + unn)
+        u_ik_j = pin * (uni + uni + unn) + pjn * (unj + unj + unn)
         u_i_jk = u_ik_j
     else:
         raise ValueError(f"unknown ThirdPartyCommit {tpc!r}")
     vk = vote(rule, wn, u_ik_j - u_i_jk)
-    chij = chij + np.where(third, np.maximum(vk, 0.0), 0.0).sum(axis=-1)
-    chji = chji + np.where(third, np.maximum(-vk, 0.0), 0.0).sum(axis=-1)
-    return chij / (chij + chji)
+    # third parties join in actor order, as KTAB adds them
+    gain = np.where(third, np.maximum(vk, 0.0), 0.0)
+    loss = np.where(third, np.maximum(-vk, 0.0), 0.0)
+    for k in range(gain.shape[-1]):
+        chij = chij + gain[..., k]
+        chji = chji + loss[..., k]
+    return chij / (chij + chji), chji / (chij + chji)
 
 
 def round4(x: np.ndarray) -> np.ndarray:

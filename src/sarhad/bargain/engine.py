@@ -99,9 +99,9 @@ def challenges(a: Assessment, cap: np.ndarray, ssum: np.ndarray, o: Options, *,
     uij = own
     w = cap * ssum
     if use_kernel:
-        p = kernels.challenge_from_d(np.ascontiguousarray(a.d), np.ascontiguousarray(a.rh), w,
-                                     kernels.RULES[o.voting_rule],
-                                     kernels.COMMITS[o.third_party_commit])
+        p, q = kernels.challenge_from_d(np.ascontiguousarray(a.d), np.ascontiguousarray(a.rh),
+                                        w, kernels.RULES[o.voting_rule],
+                                        kernels.COMMITS[o.third_party_commit])
     else:
         u = a.u
         uji = np.einsum("biji->bij", u)
@@ -109,16 +109,21 @@ def challenges(a: Assessment, cap: np.ndarray, ssum: np.ndarray, o: Options, *,
         uni = np.einsum("bini->bin", u)[:, :, None, :]
         unj = np.swapaxes(u, 2, 3)                              # [b, i, j, n] = U[b, i, n, j]
         unn = np.einsum("binn->bin", u)[:, :, None, :]
-        p = core.challenge_prob(uii, uij, uji, ujj, uni, unj, unn,
-                                w[:, :, None], w[:, None, :], w[:, None, None, :],
-                                _third_mask(n), rule=o.voting_rule, tpc=o.third_party_commit)
+        p, q = core.challenge_prob(uii, uij, uji, ujj, uni, unj, unn,
+                                   w[:, :, None], w[:, None, :], w[:, None, None, :],
+                                   _third_mask(n), rule=o.voting_rule,
+                                   tpc=o.third_party_commit)
     sj = ssum[:, None, :]
-    edu = (1 - sj) * 2 * uii + sj * (p * 2 * uii + (1 - p) * 2 * uij) - (uii + uij)
+    # victory: j adopts i's position (2 u_ii); defeat: i adopts j's (2 u_ij); j concedes
+    # without a contest with probability 1 - s_j; compared with the status quo u_ii + u_ij
+    win, lose = uii + uii, uij + uij
+    edu = ((1 - sj) * win + sj * (p * win + q * lose)) - (uii + uij)
     edu[:, np.arange(n), np.arange(n)] = -np.inf
     return p, edu
 
 
-def _prob_from(a: Assessment, cap, ssum, b, h, i, j, o: Options) -> np.ndarray:
+def _prob_from(a: Assessment, cap: np.ndarray, ssum: np.ndarray, b: np.ndarray, h: np.ndarray,
+               i: np.ndarray, j: np.ndarray, o: Options) -> np.ndarray:
     """h's estimate of P[i beats j], for arrays of (run, h, i, j)."""
     u = a.u
     n = u.shape[1]
@@ -131,7 +136,7 @@ def _prob_from(a: Assessment, cap, ssum, b, h, i, j, o: Options) -> np.ndarray:
         u[bb, h[:, None], ar[None, :], i[:, None]], u[bb, h[:, None], ar[None, :], j[:, None]],
         u[bb, h[:, None], ar[None, :], ar[None, :]],
         w[b, i], w[b, j], w[bb, ar[None, :]], third,
-        rule=o.voting_rule, tpc=o.third_party_commit)
+        rule=o.voting_rule, tpc=o.third_party_commit)[0]
 
 
 def step(x: np.ndarray, cap: np.ndarray, sal: np.ndarray, ssum: np.ndarray, o: Options,
@@ -170,12 +175,21 @@ def step(x: np.ndarray, cap: np.ndarray, sal: np.ndarray, ssum: np.ndarray, o: O
         return x.copy()
 
     # value to each voter of the state after each bargain (mean utility over all positions)
+    # (summed in KTAB's order: the pair's new positions, then everyone else's in actor order)
     uaa = a.own                                                 # own utility of each position
-    sq = uaa.sum(axis=2)                                        # (B, a)
+    sq = core.seq_sum(uaa)                                      # (B, a)
     pts = np.stack([pos_i, pos_j], axis=1)                      # (e, 2, d)
     pd = core.point_distances(x[e_b], sal[e_b], pts)            # (e, 2, a)
     pu = core.utility(pd, a.r[e_b][:, None, :])
-    ub = (sq[e_b] - uaa[e_b, :, e_i] - uaa[e_b, :, e_j] + pu[:, 0] + pu[:, 1]) / n
+    if o.use_kernels:
+        ub = kernels.bargain_values(np.ascontiguousarray(uaa), np.ascontiguousarray(pu),
+                                    e_b, e_i, e_j)
+    else:
+        terms = np.concatenate([(pu[:, 0] + pu[:, 1])[:, :, None], uaa[e_b]], axis=2)
+        ar_e = np.arange(ne)
+        terms[ar_e, :, 1 + e_i] = 0.0                           # replaced positions add 0
+        terms[ar_e, :, 1 + e_j] = 0.0
+        ub = np.cumsum(terms, axis=2)[:, :, -1] / n             # cumsum adds left to right
     table_u = np.concatenate([sq / n, ub])                      # rows: B status quo, then e
     table_x = np.concatenate([x.reshape(B * n, dim), pos_i, pos_j])
 

@@ -33,8 +33,9 @@ def _vote(rule: int, w: float, du: float) -> float:
 
 @njit(cache=True)
 def challenge_from_d(d: np.ndarray, rh: np.ndarray, w: np.ndarray, rule: int,
-                     tpc: int) -> np.ndarray:
-    """``P[b, i, j]``: i's estimate that i beats j if i challenges j.
+                     tpc: int) -> tuple[np.ndarray, np.ndarray]:
+    """``P[b, i, j]``, ``Q[b, i, j]``: i's estimates that i beats j, and j beats i, if i
+    challenges j.
 
     Same arithmetic as :func:`sarhad.bargain.core.challenge_prob` with h = i, computing
     ``u[b, h, a, c] = (1 - d_ac)(1 + d_ac R_ha)`` on the fly from distances ``d`` (B, n, n) and
@@ -42,17 +43,22 @@ def challenge_from_d(d: np.ndarray, rh: np.ndarray, w: np.ndarray, rule: int,
     Third-party votes are added in actor order, as KTAB does."""
     B, n = d.shape[0], d.shape[1]
     out = np.full((B, n, n), 0.5)
+    back = np.full((B, n, n), 0.5)
+    ut = np.empty((n, n))
     for b in range(B):
         for i in range(n):
+            # ut[c, k]: i's estimate of k's utility of c's position (row-contiguous in k)
+            for c in range(n):
+                for k in range(n):
+                    dk = d[b, k, c]
+                    ut[c, k] = (1.0 - dk) * (1.0 + min(dk, 1.0) * rh[b, i, k])
             for j in range(n):
                 if i == j:
                     continue
-                dij = min(d[b, i, j], 1.0)
-                dji = min(d[b, j, i], 1.0)
-                uii = 1.0
-                uij = (1.0 - d[b, i, j]) * (1.0 + dij * rh[b, i, i])
-                uji = (1.0 - d[b, j, i]) * (1.0 + dji * rh[b, i, j])
-                ujj = 1.0
+                uii = ut[i, i]
+                uij = ut[j, i]
+                uji = ut[i, j]
+                ujj = ut[j, j]
                 ci = _vote(rule, w[b, i], uii - uij)
                 cj = _vote(rule, w[b, j], uji - ujj)
                 chij = 1e-10 + max(ci, 0.0) + max(cj, 0.0)
@@ -62,25 +68,22 @@ def challenge_from_d(d: np.ndarray, rh: np.ndarray, w: np.ndarray, rule: int,
                 for k in range(n):
                     if k == i or k == j:  # noqa: SIM109 (plain compares compile simply)
                         continue
-                    r = rh[b, i, k]
-                    dki = d[b, k, i]
-                    dkj = d[b, k, j]
-                    uni = (1.0 - dki) * (1.0 + min(dki, 1.0) * r)
-                    unj = (1.0 - dkj) * (1.0 + min(dkj, 1.0) * r)
-                    unn = 1.0
+                    uni = ut[i, k]
+                    unj = ut[j, k]
+                    unn = ut[k, k]
                     vn = _vote(rule, w[b, k], uni - unj)
                     cni = chij + max(vn, 0.0)
                     cnj = chji + max(-vn, 0.0)
                     pin = cni / (cni + cnj)
                     pjn = 1.0 - pin
                     if tpc == 1:
-                        a1 = pin * (2 * uni + unn) + pjn * (3 * unj)
-                        a2 = pin * (3 * uni) + pjn * (2 * unj + unn)
+                        a1 = pin * (uni + uni + unn) + pjn * (unj + unj + unj)
+                        a2 = pin * (uni + uni + uni) + pjn * (unj + unj + unn)
                     elif tpc == 2:
-                        a1 = pin * (3 * uni) + pjn * (3 * unj)
+                        a1 = pin * (uni + uni + uni) + pjn * (unj + unj + unj)
                         a2 = a1
                     else:
-                        a1 = pin * (2 * uni + unn) + pjn * (2 * unj + unn)
+                        a1 = pin * (uni + uni + unn) + pjn * (unj + unj + unn)
                         a2 = a1
                     vk = _vote(rule, w[b, k], a1 - a2)
                     if vk > 0.0:
@@ -88,7 +91,8 @@ def challenge_from_d(d: np.ndarray, rh: np.ndarray, w: np.ndarray, rule: int,
                     elif vk < 0.0:
                         aji -= vk
                 out[b, i, j] = aij / (aij + aji)
-    return out
+                back[b, i, j] = aji / (aij + aji)
+    return out, back
 
 
 @njit(cache=True)
@@ -111,3 +115,23 @@ def coalitions(u: np.ndarray, w: np.ndarray, rule: int, floor: float) -> np.ndar
                 c[g, i, j] = cij
                 c[g, j, i] = cji
     return c
+
+
+@njit(cache=True)
+def bargain_values(own: np.ndarray, pu: np.ndarray, e_b: np.ndarray, e_i: np.ndarray,
+                   e_j: np.ndarray) -> np.ndarray:
+    """Value to every voter a of the state after bargain e: the mean of a's utilities of all
+    positions, the pair's replaced by their bargained ones (``pu[e, 0/1, a]``), summed in
+    KTAB's order (the pair first, then the others by actor index)."""
+    E = e_b.shape[0]
+    n = own.shape[1]
+    out = np.empty((E, n))
+    for e in range(E):
+        b, i, j = e_b[e], e_i[e], e_j[e]
+        for a in range(n):
+            acc = pu[e, 0, a] + pu[e, 1, a]
+            for m in range(n):
+                if m != i and m != j:  # noqa: PLR1714
+                    acc += own[b, a, m]
+            out[e, a] = acc / n
+    return out
