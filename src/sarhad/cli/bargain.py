@@ -17,7 +17,7 @@ SWITCH = "KTAB switches"
 
 def bargain(
     file: Annotated[Path | None, typer.Argument(
-        metavar="[FILE.csv]", help="A KTAB SMP input CSV. Without it, the scenario's talks run.",
+        metavar="FILE.csv", help="A KTAB SMP input CSV. Without it, the scenario's talks run.",
         show_default=False)] = None,
     scenario: ScenarioOpt = None,
     draws: Annotated[int, typer.Option(help="Scenario mode: draws of the input "
@@ -60,8 +60,8 @@ def bargain(
     """Predict where bargaining settles: KTAB's spatial model of politics, fast.
 
     Actors with power, and a position and salience on each issue (0-100), challenge and
-    bargain turn by turn until positions settle. With a KTAB CSV it prints every state's
-    positions and the final ones; without one it runs the scenario's negotiation (the
+    bargain turn by turn until positions settle. With a KTAB CSV it prints the final
+    positions and win probabilities (every state with --json); without one it runs the scenario's negotiation (the
     2021 Pakistan - TTP talks) over draws of its input distributions and reports each issue's
     outcome (median, 10-90%) and which inputs move it most.
 
