@@ -185,3 +185,16 @@ def test_numpy_path_reproduces_kernel_path_end_to_end() -> None:
     assert a.n_states_ == b.n_states_
     np.testing.assert_allclose(a.positions_, b.positions_, atol=1e-9)
     np.testing.assert_allclose(a.win_prob_, b.win_prob_, atol=1e-9)
+
+
+def test_stopping_rule() -> None:
+    d = read_ktab_csv(KTAB / "inputs" / "SOE-Pol-Comp.csv")
+    assert SpatialModel(max_iter=3).fit(d).n_states_ == 4          # capped: 3 turns + initial
+    # a ratio no turn can stay above stops at the minimum of 2 turns
+    assert SpatialModel(min_delta_ratio=10.0).fit(d).n_states_ == 3
+    m = SpatialModel().fit(d)
+    moves = np.linalg.norm(np.diff(m.positions_ / 100, axis=0), axis=2).sum(axis=1)
+    ratio = moves / (moves[0] + 1e-4)
+    # it stops at the first turn (from the second on) whose move is under 2% of the first
+    first_quiet = 1 + int(np.argmax(ratio[1:] < 0.02))
+    assert m.n_states_ == first_quiet + 2

@@ -282,7 +282,8 @@ def run(cap: np.ndarray, pos: np.ndarray, sal: np.ndarray, o: Options, *,
         if record:
             wins.append(win_probabilities(xa[0], cap[active][0], a, o))
         xn = step(xa, cap[active], sal[active], ssum[active], o, rng, a)
-        moved = np.linalg.norm(xn - xa, axis=2).sum(axis=1)
+        dx = xn - xa
+        moved = core.seq_sum(np.sqrt(core.seq_sum(dx * dx)))   # KTAB stateDist, in its order
         if it == 1:
             first[active] = moved + o.min_sig_delta
         x[active] = xn
