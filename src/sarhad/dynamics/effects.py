@@ -13,8 +13,8 @@ Rows, and the model behind each:
 * **IS-K -> TTP excitation** (P12, P24) and **US strikes -> TTP** (P24): a two-stream
   exponential Hawkes process on day-dated events, background rate free in each calendar year (so
   slow trends are not read as excitation) and split at the takeover when it falls inside the
-  window. The estimate is ``G[ttp, source]``, the expected number of TTP events directly
-  triggered by one source event, with a profile-likelihood interval. Unknown times of day are
+  window, kernel half-life kept between 0.1 and 30 days. The estimate is ``G[ttp, source]``,
+  the expected number of TTP events directly triggered by one source event, with a profile-likelihood interval. Unknown times of day are
   imputed by the seeded jitter of :mod:`sarhad.dynamics.events`; the fit is repeated over
   ``imputations`` jitter draws, the estimate is their mean and the interval the envelope of
   their intervals (so imputation noise widens, never narrows, the interval). Coarse-dated events
@@ -49,6 +49,8 @@ DATA_END = dt.date(2021, 12, 31)  # no knowledge after this day enters the proje
 MIN_PRE_MONTHS = 24
 MIN_POST_MONTHS = 3
 MIN_STREAM_EVENTS = 30
+# excitation is read at the scale of hours to weeks: kernel half-lives from 0.1 to 30 days
+DECAY_BOUNDS = (math.log(2) / 30.0, math.log(2) / 0.1)
 
 Measure = Literal["fatalities", "events"]
 
@@ -306,7 +308,8 @@ def excitation_effect(table, scenario: Scenario, *, key: str, source: str, targe
                               speaks=False, reason=reason, level=level), [], []
         years = [dt.date(y, 1, 1) for y in range(start.year + 1, end.year + 1)]
         cuts = sorted({st.day_of(d) for d in [*years, *breaks_at] if start < d <= end})
-        h = HawkesProcess("exp", breaks=cuts).fit(st.times, T=st.T, stream_names=st.names)
+        h = HawkesProcess("exp", breaks=cuts, decay_bounds=DECAY_BOUNDS).fit(
+            st.times, T=st.T, stream_names=st.names)
         lo, hi = h.profile_excitation_ci(1, 0, alpha=alpha)
         fits.append(h)
         ests.append(float(h.excitation_[1, 0]))

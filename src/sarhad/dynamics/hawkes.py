@@ -334,14 +334,18 @@ class HawkesProcess:
 
     ``breaks`` are the times (same unit as the events, from 0) where the background rate may
     change; ``decays`` fixes the decay rates (required for ``sumexp``; for ``exp`` leave it
-    ``None`` to estimate the one decay).
+    ``None`` to estimate the one decay). ``decay_bounds`` (``(low, high)`` rates) keeps an
+    estimated decay in a plausible range: without excitation the decay is not identified, and a
+    near-zero decay lets the kernel impersonate a slow trend in the background.
     """
 
     def __init__(self, kernel: Kernel = "exp", *, decays: Sequence[float] | None = None,
                  breaks: Sequence[float] = (), regime_names: Sequence[str] | None = None,
+                 decay_bounds: tuple[float, float] | None = None,
                  max_iter: int = 2000) -> None:
         self.kernel = kernel
         self.decays = decays
+        self.decay_bounds = decay_bounds
         self.breaks = breaks
         self.regime_names = regime_names
         self.max_iter = max_iter
@@ -430,14 +434,22 @@ class HawkesProcess:
             # pick the starting decay from a coarse grid around the mean event spacing
             spacing = T / max(len(times), 1)
             grid = np.log(np.array([0.03, 0.3, 3.0, 30.0]) / spacing)
-            grid = np.clip(grid, *LOG_BETA_BOUNDS)
+            grid = np.clip(grid, *(LOG_BETA_BOUNDS if self.decay_bounds is None else
+                                   (math.log(self.decay_bounds[0]),
+                                    math.log(self.decay_bounds[1]))))
             lb0 = max(grid, key=lambda g: -negll(np.concatenate([mu0.ravel(), A0.ravel(),
                                                                   [g]]))[0])
             x0 = np.concatenate([mu0.ravel(), A0.ravel(), [lb0]])
         else:
             x0 = np.concatenate([mu0.ravel(), A0.ravel()])
+        lb_bounds = LOG_BETA_BOUNDS
+        if self.decay_bounds is not None:
+            lo_b, hi_b = self.decay_bounds
+            if not 0 < lo_b < hi_b:
+                raise SarhadError(f"decay_bounds must be 0 < low < high, got {self.decay_bounds}")
+            lb_bounds = (math.log(lo_b), math.log(hi_b))
         bounds = [(MU_FLOOR, None)] * nmu + [(0.0, None)] * nA + \
-            ([LOG_BETA_BOUNDS] if free else [])
+            ([lb_bounds] if free else [])
         with single_thread_blas():
             res = optimize.minimize(negll, x0, jac=True, method="L-BFGS-B", bounds=bounds,
                                     options={"maxiter": self.max_iter, "ftol": 1e-13,
