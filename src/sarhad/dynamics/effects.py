@@ -13,12 +13,13 @@ Rows, and the model behind each:
 * **IS-K -> TTP excitation** (P12, P24) and **US strikes -> TTP** (P24): a two-stream
   exponential Hawkes process on day-dated events, background rate free in each calendar year (so
   slow trends are not read as excitation) and split at the takeover when it falls inside the
-  window, kernel half-life kept between 0.1 and 30 days. The estimate is ``G[ttp, source]``,
-  the expected number of TTP events directly triggered by one source event, with a profile-likelihood interval. Unknown times of day are
-  imputed by the seeded jitter of :mod:`sarhad.dynamics.events`; the fit is repeated over
-  ``imputations`` jitter draws, the estimate is their mean and the interval the envelope of
-  their intervals (so imputation noise widens, never narrows, the interval). Coarse-dated events
-  are excluded (counted in the notes) unless ``coarse="spread"``.
+  window, kernel half-life kept between 0.1 and 30 days. The estimate is ``G[ttp, source]``, the
+  expected number of TTP events directly triggered by one source event, with a profile-
+  likelihood interval. Unknown times of day are imputed by the seeded jitter of
+  :mod:`sarhad.dynamics.events`; the fit is repeated over ``imputations`` jitter draws, the
+  estimate is their mean and the interval the envelope of their intervals (so imputation noise
+  widens, never narrows, the interval). Coarse-dated events are excluded (counted in the notes)
+  unless ``coarse="spread"``.
 
 Monthly regime dates come from the scenario's ``regime-change`` and ``window`` events
 (``kb.query.regime_dates``) by the half-month rule: a month is in a regime when the regime covers
