@@ -198,3 +198,15 @@ def test_stopping_rule() -> None:
     # it stops at the first turn (from the second on) whose move is under 2% of the first
     first_quiet = 1 + int(np.argmax(ratio[1:] < 0.02))
     assert m.n_states_ == first_quiet + 2
+
+
+def test_everyone_agrees_nothing_moves() -> None:
+    from sarhad.bargain import SMPInput
+
+    d = SMPInput(name="same", description="", actors=["a", "b", "c"], dimensions=["x"],
+                 power=np.array([1.0, 2.0, 3.0]), position=np.full((3, 1), 40.0),
+                 salience=np.array([[50.0], [60.0], [70.0]]))
+    m = SpatialModel().fit(d)
+    assert m.n_states_ == 3                                         # stops at the minimum
+    np.testing.assert_array_equal(m.positions_[-1], d.position)
+    np.testing.assert_allclose(m.win_prob_[-1], 1.0)                # one shared position
