@@ -42,12 +42,14 @@ def test_runs_are_independent_of_ensemble_size(sim):
     assert big.ttp.shape == (30, 6, len(sim.spec.provinces))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 2**31), policy=st.sampled_from(["status-quo", "talks", "strikes",
-                                                            "divide", "talks-then-strikes",
-                                                            "taliban-restrain"]),
-       extreme=st.sampled_from([0.0, 1.0]), names=st.lists(st.sampled_from(sorted(UNIT_PARAMETERS)),
-                                                          max_size=6))
+POLICIES = ["status-quo", "talks", "strikes", "divide", "talks-then-strikes", "taliban-restrain"]
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**31), policy=st.sampled_from(POLICIES),
+       extreme=st.sampled_from([0.0, 1.0]),
+       names=st.lists(st.sampled_from(sorted(UNIT_PARAMETERS)), max_size=6))
 def test_every_state_stays_in_range(sim, seed, policy, extreme, names):
     ens = sim.run(policy, runs=20, months=18, seed=seed, overrides={n: extreme for n in names})
     for k in UNIT_SERIES:
