@@ -4,7 +4,7 @@ Everything here works on batches: a leading axis ``B`` holds independent runs (d
 inputs), then actors ``n`` and dimensions ``d``. Positions and saliences are on KTAB's internal
 [0, 1] scale. No input checking happens here; :mod:`sarhad.bargain.model` does that.
 
-The method follows KTAB's SMP (Wise, Lester et al., KAPSARC 2015-2017; the ``smp`` and
+The method follows KTAB's SMP (KAPSARC Toolkit for Behavioral Analysis, 2015-2017; the ``smp`` and
 ``kmodel`` libraries of github.com/lsyaseen/KTAB and its SMP tutorial):
 
 * distance ``d_ij = sqrt(sum_k (s_ik (x_ik - x_jk))^2 / sum_k s_ik^2)`` (i's saliences);

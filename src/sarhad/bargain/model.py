@@ -112,7 +112,7 @@ class SpatialModel:
     ``win_prob_`` (states, actors), ``n_states_`` (initial state included), ``final_``
     ({actor: {dimension: position}}), ``input_``.
 
-    Method: Wise, B. et al. (2015-17), KTAB SMP documentation and ``KTAB_SMP_Tables.md``;
+    Method: KAPSARC (2015-17), KTAB SMP documentation, tutorial and ``KTAB_SMP_Tables.md``;
     utilities ``u = (1 - d)(1 + dR)``, proportional votes, linear victory probability,
     conditional probabilistic Condorcet elections; see :mod:`sarhad.bargain.core`.
     """
