@@ -18,6 +18,11 @@ def _u(x: float) -> float:
     return min(1.0, max(0.0, x))
 
 
+def _at(x, r: int) -> float:
+    """A lever that is a number, or one value per run (negotiated terms)."""
+    return float(x[r]) if isinstance(x, np.ndarray) else float(x)
+
+
 def _ppf(u: float, lam: float) -> int:
     if lam <= 0.0:
         return 0
@@ -48,6 +53,7 @@ def oracle_run(spec, baseline, ctx, lv, draws, rows=None):
                                             "mode")}
     for i, r in enumerate(rows):
         q = {k: float(v[r]) for k, v in draws.params.items()}
+        package, promise, flow = _at(lv.package, r), _at(lv.promise, r), _at(lv.flow, r)
         strength, leadership = ini.strength.value, ini.leadership.value
         presence = [ini.presence.value] * P
         loyalty = [f.loyalty for f in spec.factions]
@@ -73,7 +79,7 @@ def oracle_run(spec, baseline, ctx, lv, draws, rows=None):
             unmet = max(promised - released, 0.0)
             p_break = _u(q["ceasefire_hazard"] + q["broken_commitment"] * unmet
                          + q["cohesion_hazard"] * (1 - coh))
-            x = q["talks_base"] + q["concession_weight"] * lv.package + \
+            x = q["talks_base"] + q["concession_weight"] * package + \
                 q["mediation_weight"] * (rel - 0.5)
             p_start = 1.0 / (1.0 + math.exp(-x))
             uc = u[U_CEASEFIRE]
@@ -82,14 +88,14 @@ def oracle_run(spec, baseline, ctx, lv, draws, rows=None):
                     cf = False
             elif talks and uc < p_start:
                 cf = True
-                promised = max(promised, min(1.0, released + lv.promise))
+                promised = max(promised, min(1.0, released + promise))
             cf_len = cf_len + 1 if cf else 0
             stall = stall + 1 if (talks and not cf) else 0
             c = 1.0 if cf else 0.0
             delivered = c * q["delivery_rate"] * lv.deliver * max(promised - released, 0.0)
             released = min(released + delivered, 1.0)
             prisoners = max(prisoners - delivered, 0.0)
-            d = delivered + c * lv.flow
+            d = delivered + c * flow
             strength = _u(strength + q["deal_gain"] * d * (1 - strength))
             aq = _u(aq + q["aq_gain"] * d * (1 - aq))
             aq = _u(aq + q["aq_decay"] * (strength - aq))

@@ -124,3 +124,26 @@ def test_summaries_and_comparison(sim):
     d = outcomes(b, sim.ctx.urban)["ttp_fatalities"] - outcomes(a, sim.ctx.urban)["ttp_fatalities"]
     assert comp["ttp_fatalities"]["diff_mean"] == pytest.approx(d.mean())
     assert comp["ceasefire_episodes"]["other_mean"] == 0.0  # no talks under 'strikes'
+
+
+def test_negotiated_terms_come_from_the_negotiation_model(sim):
+    from sarhad.bargain.talks import load_talks, run_talks
+
+    d = sim.draw(300, 6, seed=12)
+    terms = d.terms(sim.scenario)
+    assert terms.shape == (300, 3) and terms.min() >= 0 and terms.max() <= 1
+    assert np.ptp(terms[:, 0]) > 0  # runs differ: the settlement is uncertain
+    np.testing.assert_array_equal(terms, sim.draw(300, 6, seed=12).terms(sim.scenario))
+    ref = run_talks(load_talks(sim.scenario), draws=200, rng=np.random.default_rng(0))
+    q = {r["dimension"]: r for r in ref.summary()}
+    for j, k in enumerate(("prisoners", "arms", "amnesty")):
+        assert q[k]["p10"] / 100 - 0.05 < np.median(terms[:, j]) < q[k]["p90"] / 100 + 0.05
+    lv = sim.levers("negotiated-talks", d)
+    assert isinstance(lv.package, np.ndarray) and lv.package.shape == (300,)
+    np.testing.assert_allclose(lv.promise, terms[:, 0])
+
+
+def test_negotiated_policy_runs_and_compares(sim):
+    a, b = sim.compare("talks", "negotiated-talks", runs=200, months=12, seed=3)
+    assert b.episodes.sum() > 0
+    np.testing.assert_array_equal(a.params["talks_base"], b.params["talks_base"])

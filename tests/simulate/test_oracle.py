@@ -12,10 +12,10 @@ from .oracle import oracle_run
 
 
 @pytest.mark.parametrize("policy", ["status-quo", "talks", "talks-then-strikes", "strikes",
-                                    "divide", "taliban-restrain"])
+                                    "divide", "taliban-restrain", "negotiated-talks"])
 def test_engine_matches_loop_oracle(sim, policy):
     d = sim.draw(40, 30, seed=7)
-    lv = compile_policy(sim.spec, policy)
+    lv = sim.levers(policy, d)
     ens = run_draws(sim.spec, sim.baseline, sim.ctx, lv, d)
     ttp, isk, cf, coh, extra = oracle_run(sim.spec, sim.baseline, sim.ctx, lv, d)
     np.testing.assert_array_equal(ens.ttp, ttp)

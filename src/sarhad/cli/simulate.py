@@ -50,8 +50,10 @@ def _sim(scenario: list[str] | None, db: Path | None, origin: str | None,
 
     scn = scenario_from(scenario)
     spec = load_spec(scn)
+    import numpy as np
+
     for p in policies:
-        compile_policy(spec, p)
+        compile_policy(spec, p, terms=np.zeros((1, 3)))
     return Simulator(scn, db=db, origin=origin)
 
 
@@ -119,14 +121,14 @@ def simulate(
 
     if list_:
         spec = load_spec(scenario_from(scenario))
-        rows = [{"policy": k, "description": p.description, "cites": p.cites}
-                for k, p in spec.policies.items()]
+        listing = [{"policy": k, "description": p.description, "cites": p.cites}
+                   for k, p in spec.policies.items()]
         if json_out:
-            emit_json(rows)
+            emit_json(listing)
             return
-        for r in rows:
-            console.print(f"[bold]{r['policy']}[/bold]  {r['description']} "
-                          f"[dim][{', '.join(r['cites'])}][/dim]")
+        for item in listing:
+            console.print(f"[bold]{item['policy']}[/bold]  {item['description']} "
+                          f"[dim]\\[{', '.join(item['cites'])}][/dim]")
         return
     sim = _sim(scenario, db, origin, [policy])
     ens = sim.run(policy, runs=runs, months=months, seed=seed, posterior=_posterior(posterior))

@@ -66,7 +66,7 @@ def history_drivers(spec: SimulationSpec, scenario: Scenario, end: str) -> Histo
         _, a, b = regimes["ceasefire-2021"]
         cf = (idx >= month_index(a)) & (idx <= month_index(b or a))
     sanct = np.where(take, spec.initial.sanctuary.value, cal.sanctuary_before.value)
-    return History([month_label(i) for i in idx], sanct, cf.astype(float), take.astype(float))
+    return History([month_label(int(i)) for i in idx], sanct, cf.astype(float), take.astype(float))
 
 
 def _cal(spec: SimulationSpec) -> Any:

@@ -268,6 +268,17 @@ class Draws:
     det: np.ndarray        # (R, M)
     phi: np.ndarray        # (R, lags)
     noise: Noise
+    terms_seed: np.random.SeedSequence | None = None
+    _terms: np.ndarray | None = None
+
+    def terms(self, scenario: Any) -> np.ndarray:
+        """Negotiated cease-fire terms per run (solved once, on the fourth child stream)."""
+        if self._terms is None:
+            from sarhad.simulate.policies import negotiated_terms
+
+            seed = self.terms_seed or np.random.SeedSequence(0)
+            self._terms = negotiated_terms(scenario, self.runs, seed)
+        return self._terms
 
     @property
     def runs(self) -> int:
@@ -283,20 +294,30 @@ def draw_all(spec: SimulationSpec, baseline: Baseline, runs: int, months: int,
              posterior: Mapping[str, np.ndarray] | None = None,
              parameter_uncertainty: bool = True) -> Draws:
     """Draw parameters, dynamics-model parameters and noise from three child streams of
-    ``seed`` (so each is reproducible on its own)."""
+    ``seed`` (so each is reproducible on its own); a fourth child is kept for negotiated
+    cease-fire terms, solved only if a policy asks for them."""
     if not isinstance(runs, int | np.integer) or runs < 1:
         raise SarhadError(f"runs must be a positive integer, got {runs!r}")
     if not isinstance(months, int | np.integer) or not 1 <= months <= 600:
         raise SarhadError(f"months must be between 1 and 600, got {months!r}")
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(int(seed))
-    s_par, s_nb, s_noise = ss.spawn(3)
+    s_par, s_nb, s_noise, s_terms = ss.spawn(4)
     params = sample_parameters(spec, int(runs), np.random.default_rng(s_par),
                                posterior=dict(posterior) if posterior else None)
     theta = baseline.draw(int(runs), np.random.default_rng(s_nb),
                           parameter_uncertainty=parameter_uncertainty)
     det, phi, r = baseline.deterministic(theta, int(months))
     noise = draw_noise(np.random.default_rng(s_noise), r, int(months), len(spec.factions))
-    return Draws(params=params, det=det, phi=phi, noise=noise)
+    return Draws(params=params, det=det, phi=phi, noise=noise, terms_seed=s_terms)
+
+
+def policy_levers(spec: SimulationSpec, scenario: Any, policy: str, draws: Draws) -> Levers:
+    """Compile ``policy`` for these draws (negotiated terms, if the policy uses them, come from
+    the draws' own stream, so two policies on the same draws share them)."""
+    from sarhad.simulate.policies import uses_negotiation
+
+    terms = draws.terms(scenario) if uses_negotiation(spec, policy) else None
+    return compile_policy(spec, policy, terms=terms)
 
 
 def run_draws(spec: SimulationSpec, baseline: Baseline, ctx: Context, levers: Levers,
@@ -323,10 +344,10 @@ def run_draws(spec: SimulationSpec, baseline: Baseline, ctx: Context, levers: Le
         ttp[t] = out.pop("ttp")
         isk[t] = out.pop("isk")
         cfs[t] = out.pop("ceasefire")
-        for k, v in out.items():
-            if k not in series:
-                series[k] = np.empty((M, R))
-            series[k][t] = v
+        for name, arr in out.items():
+            if name not in series:
+                series[name] = np.empty((M, R))
+            series[name][t] = arr
     ttp = np.ascontiguousarray(ttp.transpose(1, 0, 2))
     isk, cfs = np.ascontiguousarray(isk.T), np.ascontiguousarray(cfs.T)
     series = {k: np.ascontiguousarray(v.T) for k, v in series.items()}
@@ -370,13 +391,19 @@ class Simulator:
             posterior: Mapping[str, np.ndarray] | None = None,
             overrides: Mapping[str, float] | None = None,
             draws: Draws | None = None) -> Ensemble:
-        levers = compile_policy(self.spec, policy)
+        compile_policy(self.spec, policy, terms=np.zeros((1, 3)))  # fail fast on a bad name
         d = draws or self.draw(runs, months, seed, posterior=posterior)
+        levers = self.levers(policy, d)
         return run_draws(self.spec, self.baseline, self.ctx, levers, d, overrides=overrides)
+
+    def levers(self, policy: str, draws: Draws) -> Levers:
+        return policy_levers(self.spec, self.scenario, policy, draws)
 
     def compare(self, *policies: str, runs: int, months: int, seed: int = 0,
                 posterior: Mapping[str, np.ndarray] | None = None) -> list[Ensemble]:
         """Run several policies on common random numbers (one set of draws)."""
-        levers = [compile_policy(self.spec, p) for p in policies]
+        for p in policies:
+            compile_policy(self.spec, p, terms=np.zeros((1, 3)))
         d = self.draw(runs, months, seed, posterior=posterior)
-        return [run_draws(self.spec, self.baseline, self.ctx, lv, d) for lv in levers]
+        return [run_draws(self.spec, self.baseline, self.ctx, self.levers(p, d), d)
+                for p in policies]

@@ -24,7 +24,6 @@ import numpy as np
 
 from sarhad.errors import SarhadError
 from sarhad.simulate.engine import MECHANISMS, Simulator, run_draws
-from sarhad.simulate.policies import compile_policy
 from sarhad.simulate.results import OUTCOMES, outcomes
 
 
@@ -47,7 +46,7 @@ def decompose(sim: Simulator, policy: str, *, outcome: str = "ttp_fatalities", r
     d = sim.draw(runs, months, seed)
     urban = sim.ctx.urban
     pols = [policy] + ([versus] if versus else [])
-    levers = [compile_policy(sim.spec, p) for p in pols]
+    levers = [sim.levers(p, d) for p in pols]
 
     def value(overrides: dict[str, float]) -> np.ndarray:
         vals = [outcomes(run_draws(sim.spec, sim.baseline, sim.ctx, lv, d, overrides=overrides),
@@ -55,7 +54,7 @@ def decompose(sim: Simulator, policy: str, *, outcome: str = "ttp_fatalities", r
         return vals[0] - vals[1] if versus else vals[0]
 
     full = value({})
-    rows = []
+    rows: list[dict[str, Any]] = []
     all_off: dict[str, float] = {}
     for name, neutral in MECHANISMS.items():
         off = value(neutral)
@@ -163,13 +162,13 @@ def discover(sim: Simulator, policy: str, *, outcome: str = "ttp_fatalities", ru
         raise SarhadError("failure 'above' needs a threshold")
     d = sim.draw(runs, months, seed)
     urban = sim.ctx.urban
-    y = outcomes(run_draws(sim.spec, sim.baseline, sim.ctx, compile_policy(sim.spec, policy), d),
+    y = outcomes(run_draws(sim.spec, sim.baseline, sim.ctx, sim.levers(policy, d), d),
                  urban)[outcome]
     if failure == "above":
-        fail = y > threshold if higher_is_worse else y < threshold  # type: ignore[operator]
+        fail = y > threshold if higher_is_worse else y < threshold
     else:
         ref = outcomes(run_draws(sim.spec, sim.baseline, sim.ctx,
-                                 compile_policy(sim.spec, baseline_policy), d), urban)[outcome]
+                                 sim.levers(baseline_policy, d), d), urban)[outcome]
         fail = y > ref if higher_is_worse else y < ref
     names = [n for n, v in d.params.items() if np.ptp(v) > 0]
     X = np.column_stack([d.params[n] for n in names])

@@ -22,7 +22,7 @@ import numpy as np
 
 from sarhad.errors import SarhadError
 from sarhad.simulate.baseline import baseline_from_series
-from sarhad.simulate.engine import draw_all, make_context, run_draws
+from sarhad.simulate.engine import draw_all, make_context, policy_levers, run_draws
 from sarhad.simulate.policies import compile_policy
 from sarhad.simulate.priors import load_spec
 
@@ -49,7 +49,8 @@ class SimulatorForecaster:
             raise SarhadError("y: expected a 1-d series of non-negative monthly counts")
         scn = self.scenario if self.scenario is not None else load_scenario()
         self.spec_ = load_spec(scn)
-        compile_policy(self.spec_, self.policy)  # an unknown policy fails at fit, not later
+        compile_policy(self.spec_, self.policy, terms=np.zeros((1, 3)))  # fail at fit, not later
+        self.scenario_ = scn
         self.baseline_ = baseline_from_series(arr.astype(float), start_month, self.spec_, scn,
                                               shares=self.shares)
         self.ctx_ = make_context(self.spec_, self.baseline_)
@@ -72,5 +73,5 @@ class SimulatorForecaster:
         d = draw_all(self.spec_, self.baseline_, int(draws), int(horizon), seed,
                      posterior=self.posterior)
         ens = run_draws(self.spec_, self.baseline_, self.ctx_,
-                        compile_policy(self.spec_, self.policy), d)
+                        policy_levers(self.spec_, self.scenario_, self.policy, d), d)
         return ens.total.astype(np.int64)

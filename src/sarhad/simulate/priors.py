@@ -67,11 +67,11 @@ class Prior(_M):
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """``n`` independent draws."""
         if self.dist == "beta":
-            return rng.beta(self.a, self.b, n)
+            return rng.beta(float(self.a or 0), float(self.b or 0), n)
         if self.dist == "uniform":
-            return rng.uniform(self.low, self.high, n)
+            return rng.uniform(float(self.low or 0), float(self.high or 0), n)
         if self.dist == "normal":
-            return rng.normal(self.mean, self.sd, n)
+            return rng.normal(float(self.mean or 0), float(self.sd or 0), n)
         if self.dist == "lognormal":
             return np.exp(rng.normal(math.log(self.median), self.sigma, n))  # type: ignore[arg-type]
         return np.full(n, float(self.value))  # type: ignore[arg-type]
@@ -178,8 +178,13 @@ Share = Annotated[float, Field(ge=0, le=1)]
 
 
 class Concessions(_M):
-    """A concession package: each item from 0 (not offered) to 1 (fully offered) (P19)."""
+    """A concession package: each item from 0 (not offered) to 1 (fully offered) (P19).
 
+    With ``source: negotiation`` the prisoners, arms and amnesty items are not declared but
+    predicted, run by run, by the negotiation model of the scenario's ``negotiation`` section
+    (:mod:`sarhad.bargain.talks`); side payments and movement stay as declared."""
+
+    source: Literal["declared", "negotiation"] = "declared"
     prisoners: Share = 0.0
     arms: Share = 0.0
     side_payments: Share = 0.0

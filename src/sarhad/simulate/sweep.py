@@ -31,7 +31,7 @@ def run_chunk(sim: Simulator, policies: Sequence[str], runs: int, months: int,
     d = draw_all(sim.spec, sim.baseline, runs, months, seed)
     out = {}
     for p in policies:
-        ens = run_draws(sim.spec, sim.baseline, sim.ctx, compile_policy(sim.spec, p), d)
+        ens = run_draws(sim.spec, sim.baseline, sim.ctx, sim.levers(p, d), d)
         out[p] = outcomes(ens, sim.ctx.urban)
     return out
 
@@ -43,7 +43,7 @@ def sweep(sim: Simulator, policies: Sequence[str], *, runs: int, months: int, se
     ``scheduler``: ``"serial"`` (in this process), ``"local"`` (a Dask ``LocalCluster`` of
     processes) or the address of an existing Dask scheduler (``tcp://host:8786``)."""
     for p in policies:
-        compile_policy(sim.spec, p)
+        compile_policy(sim.spec, p, terms=np.zeros((1, 3)))
     if chunks < 1 or runs < chunks:
         raise SarhadError(f"need 1 <= chunks <= runs, got chunks={chunks}, runs={runs}")
     seeds = np.random.SeedSequence(int(seed)).spawn(chunks)
