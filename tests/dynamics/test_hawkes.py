@@ -286,3 +286,24 @@ def test_analytic_hessian_matches_differences_of_the_gradient():
     num = np.column_stack([(grad(x + eps * e) - grad(x - eps * e)) / (2 * eps)
                            for e in np.eye(x.size)])
     np.testing.assert_allclose(H, num, rtol=1e-5, atol=1e-5)
+
+
+def test_sample_counts_bins_the_simulations():
+    m = true_model(mu=np.array([[0.3], [0.1]]), breaks=())
+    edges = np.array([100.0, 130.0, 160.0, 190.0])
+    c = m.sample_counts(edges, draws=3, rng=np.random.default_rng(3))
+    assert c.shape == (3, 3, 2) and c.dtype == np.int64
+    # the same seed gives the same simulations, which the counts bin exactly
+    rng = np.random.default_rng(3)
+    for d in range(3):
+        sims = m.simulate(190.0, rng=rng, t_start=100.0)
+        for k in range(2):
+            ref = np.histogram(sims[k], bins=edges)[0]
+            np.testing.assert_array_equal(c[d, :, k], ref)
+    # mean count per bin equals the stationary rate times the bin width (after burn-in)
+    G = A.sum(axis=2)
+    rate = np.linalg.solve(np.eye(2) - G, np.array([0.3, 0.1]))
+    many = m.sample_counts([0.0, 200.0, 1200.0], draws=200, rng=np.random.default_rng(4))
+    np.testing.assert_allclose(many[:, 1, :].mean(axis=0) / 1000.0, rate, rtol=0.06)
+    with pytest.raises(SarhadError, match="increasing"):
+        m.sample_counts([1.0, 1.0], draws=1, rng=np.random.default_rng(0))

@@ -249,11 +249,11 @@ def level_effects(series: np.ndarray, *, start_month: str, measure: Measure,
 
 _CLAIMS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "kabul-takeover": ("Taliban takeover",
-                       "The Taliban's return to power energised the TTP and raised its violence "
-                       "in Pakistan.", ("P04", "P05")),
+                       "The Taliban's return to power strengthened the TTP and lifted its "
+                       "violence in Pakistan.", ("P03", "P04", "P05")),
     "ceasefire-2021": ("Cease-fire month",
-                       "The TTP used the one-month cease-fire to regroup; violence paused while "
-                       "it held.", ("P09", "P11")),
+                       "The TTP may have used the short cease-fire to regroup; its violence "
+                       "should have dropped while the truce held.", ("P09", "P11")),
 }
 
 
@@ -404,11 +404,12 @@ def mechanism_effects(store, scenario: Scenario, *, seed: int = 20211231, alpha:
                 if e.kind == "regime-change" and e.start.earliest]
     end_day = min(DATA_END, _month_end(end))
     table = event_table(store, start="2008-01", end=end, scenario=scenario)
-    specs = [
+    specs: list[dict[str, Any]] = [
         dict(key="isk-excites-ttp", source="is-k", target="ttp",
              start=dt.date(2015, 1, 1), end=end_day,
              mechanism="IS-K violence -> TTP violence (outbidding)",
-             claim="Rivalry with IS-K pushes the TTP to outbid it with violence of its own.",
+             claim=("Competition with IS-K, a rival that outbids others with violence, pushes "
+                    "the TTP toward more violence."),
              cites=("P12", "P24"), source_label="IS-K", target_label="TTP"),
         dict(key="us-strikes-ttp", source="united-states", target="ttp",
              start=dt.date(2008, 1, 1), end=min(end_day, dt.date(2017, 12, 31)),

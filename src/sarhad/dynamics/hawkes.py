@@ -656,9 +656,33 @@ class HawkesProcess:
             if total > max_events:
                 raise SarhadError(f"simulation exceeded {max_events} events (branching ratio "
                                   f"{self.branching_ratio_:.2f}: the process may be explosive)")
-        t = np.concatenate(all_t)
-        k = np.concatenate(all_k)
-        return [np.sort(t[k == s]) for s in range(K)]
+        t_all = np.concatenate(all_t)
+        k_all = np.concatenate(all_k)
+        return [np.sort(t_all[k_all == s]) for s in range(K)]
+
+    def sample_counts(self, edges: Sequence[float] | np.ndarray, *, draws: int,
+                      rng: np.random.Generator,
+                      history: Sequence[np.ndarray] | None = None) -> np.ndarray:
+        """Simulated event counts per bin: int64 array ``(draws, len(edges) - 1, K)``, bins
+        ``(edges[i], edges[i+1]]``, each draw an independent :meth:`simulate` from
+        ``edges[0]`` given ``history`` (e.g. months ahead of the fitted window, for a
+        forecaster)."""
+        self._check_fitted()
+        e = np.asarray(edges, dtype=float)
+        if e.ndim != 1 or e.size < 2 or np.any(np.diff(e) <= 0):
+            raise SarhadError("edges must be at least two increasing times")
+        if not isinstance(draws, int | np.integer) or draws < 1:
+            raise SarhadError(f"draws must be a positive integer, got {draws!r}")
+        K = self.excitation_.shape[0]
+        out = np.zeros((draws, e.size - 1, K), dtype=np.int64)
+        for d in range(draws):
+            sims = self.simulate(float(e[-1]), rng=rng, t_start=float(e[0]), history=history)
+            for k, tk in enumerate(sims):
+                # right-closed bins: an event at exactly edges[i+1] belongs to bin i
+                idx = np.searchsorted(e, tk, side="left") - 1
+                out[d, :, k] = np.bincount(idx[(idx >= 0) & (idx < e.size - 1)],
+                                           minlength=e.size - 1)
+        return out
 
     def _children(self, parents_t: np.ndarray, parents_k: np.ndarray, weight: np.ndarray,
                   rng: np.random.Generator, T_end: float) -> tuple[np.ndarray, np.ndarray]:
