@@ -307,3 +307,32 @@ def test_sample_counts_bins_the_simulations():
     np.testing.assert_allclose(many[:, 1, :].mean(axis=0) / 1000.0, rate, rtol=0.06)
     with pytest.raises(SarhadError, match="increasing"):
         m.sample_counts([1.0, 1.0], draws=1, rng=np.random.default_rng(0))
+
+
+def test_profile_interval_covers_truth_and_is_close_to_wald():
+    sims = true_model().simulate(T, rng=np.random.default_rng(12))
+    h = HawkesProcess(breaks=[BREAK]).fit(sims, T=T)
+    lo, hi = h.profile_excitation_ci(0, 1, alpha=0.1)
+    wlo, whi = h.excitation_ci(alpha=0.1)
+    assert lo < h.excitation_[0, 1] < hi
+    assert lo <= A[0, 1, 0] <= hi or wlo[0, 1] <= A[0, 1, 0] <= whi[0, 1]
+    # a well-measured entry: the likelihood is near quadratic, so both intervals agree
+    assert abs(lo - wlo[0, 1]) < 0.03 and abs(hi - whi[0, 1]) < 0.03
+
+
+def test_decay_bounds_hold_and_intensity_matches_the_formula():
+    sims = true_model().simulate(T, rng=np.random.default_rng(13))
+    h = HawkesProcess(breaks=[BREAK], decay_bounds=(1.0, 5.0)).fit(sims, T=T)
+    assert 1.0 - 1e-9 <= h.decays_[0] <= 5.0 + 1e-9
+    t = np.array([10.0, 1600.0])
+    lam = h.intensity(t, sims)
+    b = h.decays_[0]
+    for i, ti in enumerate(t):
+        r = int(ti >= BREAK)
+        for k in range(2):
+            ref = h.background_[k, r] + sum(
+                h.adjacency_[k, j, 0] * np.sum(b * np.exp(-b * (ti - s[s < ti])))
+                for j, s in enumerate(sims))
+            assert lam[i, k] == pytest.approx(ref, rel=1e-12)
+    with pytest.raises(SarhadError, match="decay_bounds"):
+        HawkesProcess(decay_bounds=(2.0, 1.0)).fit(sims, T=T)
