@@ -37,7 +37,7 @@ def _walk(node: yaml.Node, path: tuple[Any, ...], lines: LineMap, depth: int, se
                                   "anchors and aliases (&x / *x) are not allowed in scenario "
                                   "files"))
     seen.add(id(node))
-    lines[path] = node.start_mark.line + 1
+    lines.setdefault(path, node.start_mark.line + 1)  # a key's own line wins over its value's
     if isinstance(node, yaml.MappingNode):
         keys: set[Any] = set()
         for key_node, value_node in node.value:
