@@ -19,6 +19,7 @@ block length :math:`\\max(6, h)` months.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -240,9 +241,13 @@ def run_backtest(y: np.ndarray, *, start_month: str, models: Sequence[Forecaster
     # the horizon drawn never passes the data's end, except to keep at least one month
     horizon_of = {o: max(1, min(h, last - month_index(o))) for o, h in horizon_of.items()}
 
+    # scoringrules compiles its kernels when imported (seconds): do it while the forecasts run
+    warm = threading.Thread(target=_import_scoringrules, daemon=True)
+    warm.start()
     tasks = [(y[: month_index(o) - start + 1], start_month, forecasters, horizon_of[o], draws,
               seed, month_index(o)) for o in origins]
     samples = map_tasks(_origin_task, tasks, workers=workers, scheduler=scheduler)
+    warm.join()
 
     frames = []
     weights: dict[str, list[float]] = {}
@@ -284,6 +289,10 @@ def run_backtest(y: np.ndarray, *, start_month: str, models: Sequence[Forecaster
     return BacktestResult(cases=cases, forecasters=model_names + [b.name for b in baselines],
                           baselines=[b.name for b in baselines], settings=settings,
                           weights=weights, components=ens)
+
+
+def _import_scoringrules() -> None:
+    import scoringrules  # noqa: F401
 
 
 def _ensemble_paths(y: np.ndarray, start: int, origins: list[str], scored: list[str],

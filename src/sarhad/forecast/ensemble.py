@@ -94,11 +94,12 @@ def mix_paths(samples: np.ndarray, weights: np.ndarray, rng: np.random.Generator
 class StackingEnsemble(BaseForecaster):
     """A CRPS-stacked mixture of forecasters (see the module docstring for the formula).
 
-    At :meth:`fit` it runs a small rolling backtest of its components on the series itself: the
-    last ``lookback`` origins before the end of ``y`` whose horizons ``1..weight_horizon`` fall
-    inside ``y``, each component refitted on the data up to that origin with ``weight_draws``
-    draws. The weights minimise the mixture's mean CRPS over those cases, and the components are
-    then refitted on all of ``y``. The rolling backtest
+    At :meth:`fit` it runs a small rolling backtest of its components on the series itself:
+    origins in the last ``lookback`` months before the end of ``y``, horizons
+    ``1..weight_horizon`` whose outcome month lies inside ``y``, each component refitted on the
+    data up to that origin with ``weight_draws`` draws. The weights minimise the mixture's mean
+    CRPS over those cases, and the components are then refitted on all of ``y``. The rolling
+    backtest
     (:func:`sarhad.forecast.backtest.run_backtest`) computes the same weights from its own
     stored component forecasts instead, with the same function (:func:`stacking_weights`) over
     the same kind of window.
@@ -131,7 +132,9 @@ class StackingEnsemble(BaseForecaster):
         n = len(y)
         H = self.weight_horizon
         # origins (as lengths of the history) whose forecasts could be scored inside y
-        ends = [e for e in range(n - H - self.lookback + 1, n) if e >= 24]
+        # the same window as the rolling backtest: origins up to ``lookback`` months back,
+        # cases whose outcome month is inside y
+        ends = range(max(24, n - self.lookback), n)
         K = len(self.components)
         a_list, B_list = [], []
         for end in ends:

@@ -41,6 +41,11 @@ class CountModel(BaseForecaster):
     all) of whose months are in the fitting sample, so a backtest origin never sees a regime
     that starts after it.
 
+    Draws are capped at ``cap_factor`` times the largest month of the history (``None``: no
+    cap). A log-linear trend extrapolated with drawn parameters can explode (a few paths with
+    millions of deaths in a month); the cap keeps such paths from dominating mean scores and
+    ensemble weights while leaving room for months far above anything seen.
+
     When the model cannot be fitted at an origin (a window of mostly zero months makes the
     design singular, say), the forecaster falls back to ``fallback`` (default: the
     :class:`~sarhad.forecast.baselines.NegBinWindow` of the last 36 months) and says why in
@@ -51,7 +56,8 @@ class CountModel(BaseForecaster):
                  seasonality: bool = False, harmonics: int = 2, ar_lags: Sequence[int] = (1,),
                  regimes: Sequence[tuple[str, str, str | None]] = (),
                  parameter_uncertainty: bool = True,
-                 fallback: Forecaster | None = NegBinWindow(window=36)):
+                 fallback: Forecaster | None = NegBinWindow(window=36),
+                 cap_factor: float | None = 3.0):
         self.name = name
         self.window = window
         self.trend = trend
@@ -61,6 +67,7 @@ class CountModel(BaseForecaster):
         self.regimes = list(regimes)
         self.parameter_uncertainty = parameter_uncertainty
         self.fallback = fallback
+        self.cap_factor = cap_factor
 
     def _fit(self, y: np.ndarray) -> None:
         from sarhad.dynamics import NegBinCountModel
@@ -83,8 +90,11 @@ class CountModel(BaseForecaster):
     def _sample(self, horizon: int, draws: int, rng: np.random.Generator) -> np.ndarray:
         if self.fallback_model_ is not None:
             return self.fallback_model_.sample(horizon, draws=draws, rng=rng)
-        return self.model_.sample_paths(horizon, draws=draws, rng=rng,
-                                        parameter_uncertainty=self.parameter_uncertainty)
+        paths = self.model_.sample_paths(horizon, draws=draws, rng=rng,
+                                         parameter_uncertainty=self.parameter_uncertainty)
+        if self.cap_factor is not None:
+            paths = np.minimum(paths, int(self.cap_factor * max(int(self.y_.max()), 1)))
+        return paths
 
 
 def rescale_counts(y: np.ndarray, factor: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -1,0 +1,337 @@
+"""The forecasting API the CLI, the brief and scripts call: which series, which forecaster,
+forecast from an origin, backtest, plots.
+
+The series is DESIGN.md §4's: monthly fatalities (sum of UCDP ``best``) or events located in a
+country, optionally restricted to an actor and its factions or to a province, from
+:func:`sarhad.panels.monthly_series`. A forecast from origin ``O`` reads the store only up to the
+end of ``O`` (``monthly_series(..., end=O)``), so data added after ``O`` cannot change it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import polars as pl
+
+from sarhad.errors import SarhadError
+from sarhad.forecast.backtest import BacktestResult, Plan, run_backtest
+from sarhad.forecast.base import Forecaster, add_months, month_index, month_range
+from sarhad.forecast.baselines import default_baselines
+from sarhad.forecast.ensemble import StackingEnsemble
+from sarhad.forecast.models import CountModel, RegimeShift, scenario_regimes
+
+Target = Literal["fatalities", "events"]
+MODEL_VERSION = "sarhad-forecast/1"
+MIN_DRAWS = 1000
+MAX_HORIZON = 48
+
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """Which monthly series: target, country (ISO3), optional actor id and province."""
+
+    target: Target = "fatalities"
+    country: str = "PAK"
+    actor: str | None = None
+    province: str | None = None
+
+    def label(self) -> str:
+        parts = [f"{self.target} in {self.country}"]
+        if self.actor:
+            parts.append(f"actor {self.actor} and its factions")
+        if self.province:
+            parts.append(f"province {self.province}")
+        return ", ".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"target": self.target, "country": self.country, "actor": self.actor,
+                "province": self.province}
+
+
+@dataclass
+class Series:
+    spec: SeriesSpec
+    y: np.ndarray
+    start_month: str
+    data_latest: dt.date | None
+
+    @property
+    def end_month(self) -> str:
+        return add_months(self.start_month, len(self.y) - 1)
+
+
+def check_spec(spec: SeriesSpec, scenario: Any = None) -> None:
+    if spec.target not in ("fatalities", "events"):
+        raise SarhadError(f"--target: expected fatalities or events, got {spec.target!r}")
+    if spec.actor is not None and scenario is not None:
+        ids = {a.id for a in scenario.actors}
+        if spec.actor not in ids:
+            raise SarhadError(f"--actor: unknown actor {spec.actor!r}; see 'sarhad actors' for "
+                              "the ids")
+
+
+def last_complete_month(day: dt.date) -> str:
+    """The month of ``day`` if ``day`` is that month's last day, else the month before: a store
+    whose latest event is mid-month has not seen the whole month."""
+    nxt = day + dt.timedelta(days=1)
+    month = f"{day:%Y-%m}"
+    return month if nxt.month != day.month else add_months(month, -1)
+
+
+def load_series(spec: SeriesSpec, *, db: Path | None = None, end: str | None = None,
+                scenario: Any = None) -> Series:
+    """The monthly series from the event store, up to ``end`` (a month; default: the last
+    complete month of the data)."""
+    from sarhad.panels import monthly_series
+    from sarhad.store import open_store
+
+    check_spec(spec, scenario)
+    store = open_store(db, read_only=db is not None)
+    try:
+        latest = store.latest_date()
+        if latest is None:
+            raise SarhadError(f"{store.label}: the event store holds no events")
+        if end is None:
+            end = last_complete_month(latest)
+        month_index(end)
+        frame = monthly_series(store, measure=spec.target, country=spec.country,
+                               actor=spec.actor, province=spec.province, end=end,
+                               scenario=scenario)
+    finally:
+        store.close()
+    if frame.height == 0:
+        raise SarhadError(f"no data for {spec.label()} up to {end}")
+    y = frame["value"].to_numpy().astype(np.int64)
+    return Series(spec, y, str(frame["month"][0]), latest)
+
+
+# ---------------------------------------------------------------- forecasters --------------------
+
+def count_components(scenario: Any = None) -> list[Forecaster]:
+    """The count-model forecasters the ensemble stacks (chosen by backtest, docs/forecasting.md):
+    NB2 count autoregressions with trend fitted on the last 4, 5 and 10 years, and one without
+    trend, each with level shifts inside the forecast window (:class:`RegimeShift`, one shift
+    per year on average, log-size sd 0.5). ``scenario`` adds its regime dates as indicators."""
+    regimes = scenario_regimes(scenario) if scenario is not None else []
+    out: list[Forecaster] = []
+    for w, trend in ((48, True), (60, True), (120, True), (60, False)):
+        base = CountModel(name=f"nb-w{w}{'' if trend else '-flat'}", window=w, trend=trend,
+                          regimes=regimes)
+        out.append(RegimeShift(base, hazard=1 / 12, sigma=0.5, name=f"{base.name}+shift"))
+    return out
+
+
+#: The default forecaster, chosen by the rolling backtests of 2012-2020 origins on the national
+#: and the TTP series (docs/forecasting.md): the lowest mean CRPS at horizons 1-12 on both.
+DEFAULT_MODEL = "nb-w48+shift"
+
+
+def ensemble_forecaster(scenario: Any = None, *, seed: int = 0) -> StackingEnsemble:
+    """The CRPS-stacked ensemble of :func:`count_components` and the two distributional
+    baselines (bootstrap of 12 months, NB of 36 months)."""
+    base = [b for b in default_baselines() if b.name in ("bootstrap12", "negbin36")]
+    return StackingEnsemble([*count_components(scenario), *base], lookback=60,
+                            weight_draws=300, seed=seed)
+
+
+def model_names() -> list[str]:
+    return ([c.name for c in count_components()] + ["ensemble"]
+            + [b.name for b in default_baselines()])
+
+
+def forecaster_by_name(name: str | None = None, scenario: Any = None, *,
+                       seed: int = 0) -> Forecaster:
+    """A forecaster by name (:func:`model_names`); ``None`` is :data:`DEFAULT_MODEL`."""
+    name = name or DEFAULT_MODEL
+    if name == "ensemble":
+        return ensemble_forecaster(scenario, seed=seed)
+    for f in [*count_components(scenario), *default_baselines()]:
+        if f.name == name:
+            return f
+    raise SarhadError(f"--model: unknown forecaster {name!r}; choose from "
+                      f"{', '.join(model_names())}")
+
+
+# ---------------------------------------------------------------- forecasts ----------------------
+
+@dataclass
+class Forecast:
+    spec: SeriesSpec
+    origin: str
+    draws: np.ndarray          # (D, H) int64
+    history_months: list[str]
+    history: np.ndarray
+    model: str
+    seed: int
+    data_latest: dt.date | None
+    weights: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def months(self) -> list[str]:
+        return [add_months(self.origin, h) for h in range(1, self.draws.shape[1] + 1)]
+
+    def long_frame(self) -> pl.DataFrame:
+        D, H = self.draws.shape
+        return pl.DataFrame({
+            "month": np.repeat(np.array(self.months), D),
+            "draw": np.tile(np.arange(1, D + 1), H),
+            "value": self.draws.T.ravel(),
+        })
+
+    def to_csv(self, path: Path | None = None) -> str:
+        """Long-format draws, header ``month,draw,value`` (draws numbered from 1). Written whole
+        to a temporary file and renamed, so a failed write leaves no half file."""
+        buf = io.StringIO()
+        self.long_frame().write_csv(buf)
+        text = buf.getvalue()
+        if path is not None:
+            path = Path(path)
+            tmp = path.with_name(path.name + ".tmp")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp.write_text(text, encoding="utf-8", newline="\n")
+                tmp.replace(path)
+            except OSError as err:
+                raise SarhadError(f"{path}: cannot write ({err.strerror})") from None
+        return text
+
+    def summary(self) -> list[dict[str, Any]]:
+        """Per month: median, mean, 50/80/95% central intervals, P(y > 0), P(y >= 25)."""
+        rows = []
+        q = [0.025, 0.1, 0.25, 0.5, 0.75, 0.9, 0.975]
+        qs = np.quantile(self.draws, q, axis=0, method="inverted_cdf")
+        for h, m in enumerate(self.months):
+            col = self.draws[:, h]
+            rows.append({"month": m, "median": int(qs[3, h]), "mean": float(col.mean()),
+                         "lo50": int(qs[2, h]), "hi50": int(qs[4, h]),
+                         "lo80": int(qs[1, h]), "hi80": int(qs[5, h]),
+                         "lo95": int(qs[0, h]), "hi95": int(qs[6, h]),
+                         "p_gt0": float((col > 0).mean()), "p_ge25": float((col >= 25).mean())})
+        return rows
+
+    def fan_chart(self, *, history_months: int = 48, title: str | None = None) -> Any:
+        return fan_chart(self, history_months=history_months, title=title)
+
+
+def check_forecast_args(horizon: int, draws: int) -> None:
+    if not 1 <= horizon <= MAX_HORIZON:
+        raise SarhadError(f"--horizon: expected 1 to {MAX_HORIZON} months, got {horizon}")
+    if draws < MIN_DRAWS:
+        raise SarhadError(f"--draws: at least {MIN_DRAWS} draws per month, got {draws}")
+
+
+def make_forecast(spec: SeriesSpec, *, origin: str | None = None, horizon: int = 12,
+                  draws: int = 1000, seed: int = 0, db: Path | None = None, scenario: Any = None,
+                  forecaster: Forecaster | None = None, model: str | None = None
+                  ) -> Forecast:
+    """Forecast ``horizon`` months after ``origin`` (default: the last complete month of data)
+    from the data up to the origin only, with ``forecaster`` or the one named ``model``
+    (default :data:`DEFAULT_MODEL`)."""
+    check_forecast_args(horizon, draws)
+    if origin is not None:
+        month_index(origin)
+    series = load_series(spec, db=db, end=origin, scenario=scenario)
+    if origin is not None and series.data_latest is not None and \
+            month_index(origin) > month_index(last_complete_month(series.data_latest)):
+        raise SarhadError(f"--origin {origin}: the data end before it (last complete month "
+                          f"{last_complete_month(series.data_latest)})")
+    if len(series.y) < 36:
+        raise SarhadError(f"only {len(series.y)} months of data up to {series.end_month}; a "
+                          "forecast needs at least 36")
+    f = forecaster if forecaster is not None else forecaster_by_name(model, scenario, seed=seed)
+    f.fit(series.y, start_month=series.start_month)
+    paths = f.sample(horizon, draws=draws, rng=np.random.default_rng(seed))
+    weights = f.weights_table() if isinstance(f, StackingEnsemble) else []
+    keep = min(len(series.y), 120)
+    return Forecast(spec=spec, origin=series.end_month, draws=paths,
+                    history_months=month_range(add_months(series.end_month, -keep + 1),
+                                               series.end_month),
+                    history=series.y[-keep:], model=f.name, seed=seed,
+                    data_latest=series.data_latest, weights=weights)
+
+
+# ---------------------------------------------------------------- backtests ----------------------
+
+def backtest(spec: SeriesSpec, *, plan: Plan | None = None, draws: int = 1000, seed: int = 0,
+             db: Path | None = None, scenario: Any = None, workers: int = 1,
+             scheduler: str | None = None, with_models: bool = True,
+             end: str | None = None) -> BacktestResult:
+    """The rolling backtest of the default forecasters (each count component, the stacked
+    ensemble) against the five baselines on one series (data up to ``end``, default all)."""
+    series = load_series(spec, db=db, end=end, scenario=scenario)
+    models = count_components(scenario) if with_models else []
+    baselines = default_baselines()
+    ens = [m.name for m in models] + ["bootstrap12", "negbin36"] if models else None
+    result = run_backtest(series.y, start_month=series.start_month, models=models,
+                          baselines=baselines, plan=plan, draws=draws, seed=seed, ensemble=ens,
+                          workers=workers, scheduler=scheduler)
+    result.settings["series"] = spec.as_dict()
+    return result
+
+
+# ---------------------------------------------------------------- plots --------------------------
+
+def fan_chart(fc: Forecast, *, history_months: int = 48, title: str | None = None) -> Any:
+    """History (line) and the forecast's median with 50/80/95% bands."""
+    import altair as alt
+
+    from sarhad.report import plots
+
+    hist = [{"month": m + "-15", "value": int(v)}
+            for m, v in zip(fc.history_months[-history_months:], fc.history[-history_months:],
+                            strict=True)]
+    bands = []
+    for r in fc.summary():
+        for level in (95, 80, 50):
+            bands.append({"month": r["month"] + "-15", "level": f"{level}%",
+                          "lo": r[f"lo{level}"], "hi": r[f"hi{level}"], "median": r["median"]})
+    base_x = alt.X("month:T", title=None)
+    band = alt.Chart(plots.data(bands)).mark_area().encode(
+        x=base_x, y=alt.Y("lo:Q", title=fc.spec.target), y2="hi:Q",
+        opacity=alt.Opacity("level:N", scale=alt.Scale(domain=["95%", "80%", "50%"],
+                                                       range=[0.18, 0.3, 0.45]),
+                            legend=alt.Legend(title="interval")),
+        color=alt.value(plots.PALETTE[0]))
+    med = alt.Chart(plots.data([b for b in bands if b["level"] == "50%"])).mark_line(
+        strokeDash=[4, 3]).encode(x=base_x, y="median:Q", color=alt.value(plots.PALETTE[0]))
+    line = alt.Chart(plots.data(hist)).mark_line().encode(
+        x=base_x, y="value:Q", color=alt.value(plots.PALETTE[6]))
+    return (band + med + line).properties(
+        width=560, height=220,
+        title=title or f"{fc.spec.label()}: forecast from {fc.origin} ({fc.model})")
+
+
+def backtest_charts(result: BacktestResult, *, model: str | None = None) -> Any:
+    """Three panels: mean CRPS by horizon for every forecaster, the PIT histogram of the model,
+    and its reliability diagram for P(y > 0) and P(y >= 25)."""
+    import altair as alt
+
+    from sarhad.report import plots
+
+    model = model or result.best_model()
+    rows = [{"forecaster": r["forecaster"], "horizon": r["horizon"], "crps": r["crps"]}
+            for r in result.summary().to_dicts() if r["forecaster"] != "zero"]
+    score = alt.Chart(plots.data(rows)).mark_line(point=True).encode(
+        x=alt.X("horizon:Q", title="horizon (months)"), y=alt.Y("crps:Q", title="mean CRPS"),
+        color=alt.Color("forecaster:N")).properties(width=320, height=220,
+                                                   title="Score by horizon (lower is better)")
+    pit = alt.Chart(plots.data([{"bin": f"{p['lo']:.1f}", "share": p["share"]}
+                                for p in result.pit(model)])).mark_bar().encode(
+        x=alt.X("bin:O", title="PIT"), y=alt.Y("share:Q", title="share"),
+        color=alt.value(plots.PALETTE[0])).properties(width=220, height=220,
+                                                     title=f"PIT, {model} (flat = calibrated)")
+    rel_rows = [{**r, "event": label} for ev, label in (("gt0", "y > 0"), ("ge25", "y ≥ 25"))
+                for r in result.reliability(model, ev)]
+    diag = alt.Chart(plots.data([{"x": 0, "y": 0}, {"x": 1, "y": 1}])).mark_line(
+        color="#bbbbbb").encode(x="x:Q", y="y:Q")
+    rel = alt.Chart(plots.data(rel_rows)).mark_line(point=True).encode(
+        x=alt.X("forecast:Q", title="forecast probability", scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y("observed:Q", title="observed frequency", scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("event:N"))
+    return alt.hconcat(score, pit, (diag + rel).properties(width=220, height=220,
+                                                           title="Reliability"))

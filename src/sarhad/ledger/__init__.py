@@ -1,0 +1,1 @@
+"""Bundled forecasting questions (YAML): the source analysis's judgments for 2022."""

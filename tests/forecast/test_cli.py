@@ -1,0 +1,128 @@
+"""The forecast, backtest, ask and resolve commands: the DESIGN.md §4 forecast contract (CSV
+format, draws, horizons, byte-identical seeds, no data after the origin), help, one-line errors,
+--json."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from sarhad.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def sarhad(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sarhad", *args], capture_output=True,
+                          text=True)
+
+
+@pytest.mark.parametrize("cmd", ["forecast", "backtest", "ask", "resolve"])
+def test_help_teaches(cmd: str) -> None:
+    out = run(cmd, "--help").output
+    assert "Example" in out and "--json" in out
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["forecast", "--horizon", "49"], "--horizon"),
+    (["forecast", "--draws", "999"], "--draws"),
+    (["forecast", "--origin", "2021-13"], "YYYY-MM"),
+    (["forecast", "--actor", "nobody"], "--actor"),
+    (["forecast", "--model", "oracle"], "--model"),
+    (["forecast", "--origin", "2023-01"], "data end before"),
+    (["backtest", "--origins", "2012-01"], "--origins"),
+    (["resolve", "--set", "talks-revived-2022", "maybe"], "yes or no"),
+    (["ask", "/nonexistent/q.yaml"], "no such file"),
+])
+def test_bad_input_is_one_line_and_exit_2(args: list[str], needle: str) -> None:
+    proc = sarhad(*args)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0] and "Traceback" not in proc.stderr
+
+
+def test_forecast_csv_contract_and_byte_identical_seed(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    args = ["forecast", "--target", "fatalities", "--country", "PAK", "--actor", "ttp",
+            "--origin", "2021-12", "--horizon", "3", "--draws", "1000", "--seed", "7"]
+    run(*args, "--out", str(a))
+    run(*args, "--out", str(b))
+    assert a.read_bytes() == b.read_bytes()
+    assert a.read_text().splitlines()[0] == "month,draw,value"
+    df = pl.read_csv(a)
+    assert df.height == 3 * 1000
+    assert sorted(set(df["month"])) == ["2022-01", "2022-02", "2022-03"]
+    assert df["value"].dtype == pl.Int64 and df["value"].min() >= 0
+    assert df["draw"].n_unique() == 1000
+    c = tmp_path / "c.csv"
+    run(*args[:-1], "8", "--out", str(c))
+    assert c.read_bytes() != a.read_bytes()
+
+
+def test_data_after_the_origin_do_not_change_the_forecast(tmp_path: Path,
+                                                          store_to_2019: Path) -> None:
+    """A store that ends in 2019 and the full record (to 2021) give the same bytes for a
+    forecast from 2019-10."""
+    a, b = tmp_path / "short.csv", tmp_path / "full.csv"
+    args = ["forecast", "--actor", "ttp", "--origin", "2019-10", "--horizon", "6", "--seed", "3"]
+    run(*args, "--db", str(store_to_2019), "--out", str(a))
+    run(*args, "--out", str(b))
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_forecast_summary_json_and_plot(tmp_path: Path) -> None:
+    out = run("forecast", "--horizon", "4", "--format", "summary").output
+    assert "median" in out and "80%" in out
+    rows = json.loads(run("forecast", "--horizon", "4", "--json").stdout)
+    assert [r["month"] for r in rows] == ["2022-01", "2022-02", "2022-03", "2022-04"]
+    for r in rows:
+        assert r["lo95"] <= r["lo80"] <= r["lo50"] <= r["median"] <= r["hi50"] <= r["hi80"] \
+            <= r["hi95"]
+    png = tmp_path / "fan.png"
+    run("forecast", "--horizon", "4", "--format", "summary", "--plot", str(png))
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_backtest_json_and_plot(tmp_path: Path) -> None:
+    png = tmp_path / "bt.png"
+    res = run("backtest", "--actor", "ttp", "--origins", "2019-01:2019-04", "--horizon", "3",
+              "--long-until", "none", "--draws", "200", "--json", "--plot", str(png))
+    js = json.loads(res.stdout)
+    assert set(js["baselines"]) == {"zero", "last", "poisson12", "bootstrap12", "negbin36"}
+    assert {r["horizon"] for r in js["comparison"]} == {1, 2, 3}
+    assert js["verdict"]["n_horizons"] == 3
+    assert png.exists()
+    table = run("backtest", "--actor", "ttp", "--origins", "2019-01:2019-04", "--horizon", "3",
+                "--long-until", "none", "--draws", "200").output
+    assert "Verdict" in table and "bootstrap12" in table
+
+
+def test_ask_and_resolve_with_a_ledger(tmp_path: Path) -> None:
+    led = tmp_path / "ledger.jsonl"
+    rows = json.loads(run("ask", "--ledger", str(led), "--only", "ttp-mass-casualty-month-2022",
+                          "--only", "talks-revived-2022", "--json").stdout)
+    by = {(r["question_id"], r["by"].split()[0]) for r in rows}
+    assert by == {("talks-revived-2022", "source"), ("ttp-mass-casualty-month-2022", "sarhad")}
+    assert all(0 < r["probability"] < 1 and r["question_hash"] for r in rows)
+    rec = json.loads(run("resolve", "--ledger", str(led), "--json").stdout)
+    assert all(r["outcome"] is None for r in rec)  # data end in 2021: nothing resolves
+    run("resolve", "--ledger", str(led), "--set", "talks-revived-2022", "yes", "--source",
+        "test record")
+    rec = json.loads(run("resolve", "--ledger", str(led), "--json").stdout)
+    talks = next(r for r in rec if r["question_id"] == "talks-revived-2022")
+    assert talks["outcome"] is True and talks["brier"] == pytest.approx(0.01)
+    proc = sarhad("resolve", "--ledger", str(led), "--set", "talks-revived-2022", "no",
+                  "--source", "again")
+    assert proc.returncode == 2 and "already resolved" in proc.stderr
