@@ -27,7 +27,7 @@ from sarhad.ingest.actors import resolver
 from sarhad.ingest.places import normalise_province
 from sarhad.kb.query import descendants
 from sarhad.kb.schema import Scenario
-from sarhad.store import Store, query_frame, scalar
+from sarhad.store import Store, query_frame
 
 Measure = Literal["fatalities", "events"]
 Source = Literal["ucdp", "acled", "gtd"]
@@ -76,13 +76,16 @@ def _default_scenario(scenario: Scenario | None) -> Scenario:
 
 def _where(store: Store, *, country: str | None, actor: str | None, province: str | None,
            start: str | None, end: str | None, scenario: Scenario | None,
-           source: Source) -> tuple[str, list[Any], str | None]:
-    """SQL WHERE clause and parameters for the selection; also the actor-resolution mode:
-    None (stored ids are right for this scenario) or 'recompute'."""
+           source: Source) -> tuple[str, list[Any], str | None, pl.Expr]:
+    """The selection as an SQL WHERE clause with its parameters, and as a polars filter on the
+    monthly panel (:func:`_panel`); also the actor-resolution mode: None (the stored actor ids
+    are right for this scenario) or 'recompute'."""
     clauses: list[str] = []
     params: list[Any] = []
+    pf: list[pl.Expr] = []
     if source == "ucdp":
-        cutoff = scalar(store.con, "SELECT max(date_start) FROM events WHERE source = 'ucdp'")
+        pf.append(pl.col("ucdp_record"))
+        cutoff = store.cached("SELECT max(date_start) FROM events WHERE source = 'ucdp'")
         if cutoff is None:
             clauses.append("source = 'ucdp-candidate'")
         else:
@@ -92,6 +95,7 @@ def _where(store: Store, *, country: str | None, actor: str | None, province: st
     elif source in ("acled", "gtd"):
         clauses.append("source = ?")
         params.append(source)
+        pf.append(pl.col("source") == source)
     else:
         raise SarhadError(f"unknown source {source!r}; expected ucdp, acled or gtd")
     if country is not None:
@@ -101,18 +105,25 @@ def _where(store: Store, *, country: str | None, actor: str | None, province: st
                               f"{country!r}")
         clauses.append("country = ?")
         params.append(code)
+        pf.append(pl.col("country") == code)
     if province is not None:
         name, fata = normalise_province(province)
         clauses.append("province = ?")
         params.append(name)
+        pf.append(pl.col("province") == name)
         if fata:
             clauses.append("former_fata")
+            pf.append(pl.col("former_fata"))
     if start is not None:
+        first = _month_start(start, "start")
         clauses.append("date_start >= ?")
-        params.append(_month_start(start, "start"))
+        params.append(first)
+        pf.append(pl.col("ym") >= first.year * 100 + first.month)
     if end is not None:
+        last = _month_start(end, "end")
         clauses.append("date_start < ?")
-        params.append(_next_month(_month_start(end, "end")))
+        params.append(_next_month(last))
+        pf.append(pl.col("ym") <= last.year * 100 + last.month)
     sc = _default_scenario(scenario)
     mode = None if _stored_fingerprints(store) == {resolver(sc).fingerprint} else "recompute"
     if actor is not None:
@@ -127,7 +138,30 @@ def _where(store: Store, *, country: str | None, actor: str | None, province: st
             marks = ", ".join("?" for _ in ids)
             clauses.append(f"(side_a_actor IN ({marks}) OR side_b_actor IN ({marks}))")
             params.extend(ids + ids)
-    return (" AND ".join(clauses) or "TRUE"), params, mode
+            pf.append(pl.col("side_a_actor").is_in(ids) | pl.col("side_b_actor").is_in(ids))
+    return (" AND ".join(clauses) or "TRUE"), params, mode, pl.all_horizontal(pf)
+
+
+def _panel(store: Store) -> pl.DataFrame:
+    """Events summed by source, country, province, the two resolved actors and month: a few
+    thousand rows, built once per store generation, from which any series is a filter and a
+    sum (the store's events table is only scanned again after the next ingest)."""
+    key = ("panel", store.generation())
+    cached = store._cache.get(key)
+    if cached is not None:
+        return cached
+    cutoff = store.cached("SELECT max(date_start) FROM events WHERE source = 'ucdp'")
+    frame = query_frame(store.con, """
+        SELECT source,
+               (source = 'ucdp' OR (source = 'ucdp-candidate'
+                                    AND (?::DATE IS NULL OR date_start > ?::DATE)))
+                   AS ucdp_record,
+               country, province, former_fata, side_a_actor, side_b_actor,
+               year(date_start) * 100 + month(date_start) AS ym,
+               sum(coalesce(best, 0)) AS fatalities, count(*) AS events
+        FROM events GROUP BY ALL""", [cutoff, cutoff])
+    store._cache[key] = frame
+    return frame
 
 
 def _stored_fingerprints(store: Store) -> set[str]:
@@ -174,16 +208,16 @@ def monthly_series(store: Store, *, measure: Measure = "fatalities",
     """
     if measure not in ("fatalities", "events"):
         raise SarhadError(f"--measure: expected fatalities or events, got {measure!r}")
-    where, params, mode = _where(store, country=country, actor=actor, province=province,
-                                 start=start, end=end, scenario=scenario, source=source)
-    agg = "sum(coalesce(best, 0))" if measure == "fatalities" else "count(*)"
+    where, params, mode, keep = _where(store, country=country, actor=actor,
+                                       province=province, start=start, end=end,
+                                       scenario=scenario, source=source)
     con = store.con
     with store.lock:
         if mode is None or actor is None:
-            rows = con.execute(
-                f"SELECT strftime(date_start, '%Y-%m') AS month, {agg} AS value "
-                f"FROM events WHERE {where} GROUP BY 1", params).fetchall()
-            got = {m: int(v) for m, v in rows}
+            # from the monthly panel; format only the few hundred result months
+            rows = (_panel(store).filter(keep).group_by("ym")
+                    .agg(pl.col(measure).sum()).iter_rows())
+            got = {f"{ym // 100:04d}-{ym % 100:02d}": int(v) for ym, v in rows}
         else:
             frame = query_frame(
                 con, "SELECT date_start, best, side_a, side_a_id, side_b, side_b_id FROM events "
@@ -196,13 +230,14 @@ def monthly_series(store: Store, *, measure: Measure = "fatalities",
             first = _month_start(start, "start")
         else:
             # the first month with data for the country, not for the actor, so panels align
-            base, bparams, _ = _where(store, country=country, actor=None, province=None,
-                                      start=None, end=end, scenario=scenario, source=source)
-            first = scalar(con, f"SELECT min(date_start) FROM events WHERE {base}", bparams)
+            base, bparams, _, _ = _where(store, country=country, actor=None, province=None,
+                                         start=None, end=end, scenario=scenario,
+                                         source=source)
+            first = store.cached(f"SELECT min(date_start) FROM events WHERE {base}", bparams)
         if end is not None:
             last = _month_start(end, "end")
         else:
-            last = scalar(con, "SELECT max(date_start) FROM events")
+            last = store.cached("SELECT max(date_start) FROM events")
     if first is None or last is None:
         return pl.DataFrame({"month": [], "value": []},
                             schema={"month": pl.String, "value": pl.Int64})
@@ -219,8 +254,8 @@ def event_table(store: Store, *, country: str | None = "PAK", actor: str | None 
     """One row per event in the selection (same filters as :func:`monthly_series`), ordered by
     ``date_start`` then ``event_id``: the agreed columns first, then source, country, district,
     event type, UCDP ids and the pointer back to the file (sha256, line)."""
-    where, params, mode = _where(store, country=country, actor=actor, province=province,
-                                 start=start, end=end, scenario=scenario, source=source)
+    where, params, mode, _ = _where(store, country=country, actor=actor, province=province,
+                                    start=start, end=end, scenario=scenario, source=source)
     cols = ", ".join(EVENT_TABLE_COLUMNS)
     with store.lock:
         frame = query_frame(store.con, f"SELECT {cols} FROM events WHERE {where} "

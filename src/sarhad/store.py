@@ -147,6 +147,22 @@ class Store:
     def label(self) -> str:
         return "bundled UCDP GED 22.1 Pakistan extract" if self.path is None else str(self.path)
 
+    _cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
+
+    def generation(self) -> int:
+        """Changes whenever an ingest commits (here or in another process)."""
+        return int(scalar(self.con, "SELECT coalesce(max(ingest_id), 0) FROM files"))
+
+    def cached(self, sql: str, params: list[Any] | None = None) -> Any:
+        """A scalar query's value, remembered until the next ingest: panels ask for the same
+        first and last dates on every call."""
+        key = (self.generation(), sql, tuple(params or ()))
+        if key not in self._cache:
+            if len(self._cache) > 256:
+                self._cache.clear()
+            self._cache[key] = scalar(self.con, sql, params)
+        return self._cache[key]
+
     def close(self) -> None:
         """Close a file store. The bundled store is shared by the process and stays open."""
         if self.path is not None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import polars as pl
 
@@ -105,13 +105,17 @@ def detect(header: Sequence[str], path: Path | None = None) -> Adapter | None:
 # -- expression helpers shared by adapters ---------------------------------------------------
 
 def s(col: str) -> pl.Expr:
-    """A raw column as stripped text, empty as null."""
-    e = pl.col(col).str.strip_chars()
-    return pl.when(e == "").then(None).otherwise(e)
+    """A raw column as text. The CSV reader already reads empty cells as null; cells are
+    otherwise taken as written (stripping every cell of every row would cost more than the
+    parse itself)."""
+    return pl.col(col)
 
 
 def as_float(col: str) -> pl.Expr:
-    return s(col).cast(pl.Float64, strict=False)
+    """A number; surrounding spaces tolerated only where a plain parse fails."""
+    plain = pl.col(col).cast(pl.Float64, strict=False)
+    return pl.when(plain.is_null() & pl.col(col).is_not_null()).then(
+        pl.col(col).str.strip_chars().cast(pl.Float64, strict=False)).otherwise(plain)
 
 
 def as_int(col: str) -> pl.Expr:
@@ -125,23 +129,36 @@ def not_parsed(col: str, parsed: pl.Expr) -> pl.Expr:
     return (s(col).is_not_null() & parsed.is_null()).fill_null(False)
 
 
-def bad(cond: pl.Expr, field: str, message: str, *value_cols: str) -> pl.Expr:
-    """A problem message for rows where ``cond`` holds: ``"field: message"`` with ``{}``
-    placeholders filled from ``value_cols``."""
-    msg = pl.format(f"{field}: {message}", *[pl.col(c) for c in value_cols]) if value_cols \
-        else pl.lit(f"{field}: {message}")
-    return pl.when(cond.fill_null(False)).then(msg)
+def bad(cond: pl.Expr, field: str, message: str, *value_cols: str) -> tuple[pl.Expr, str]:
+    """A check: rows where ``cond`` holds are skipped with ``"field: message"``; each ``{}`` in
+    ``message`` is filled with the row's raw value of the matching ``value_cols`` entry. The
+    message is written only for failing rows (see :func:`format_problems`), never for all."""
+    template = message
+    for col in value_cols:
+        template = template.replace("{}", "{" + col + "}", 1)
+    return cond.fill_null(False), f"{field}: {template}"
 
 
-def first_problem(*problems: pl.Expr) -> pl.Expr:
-    return pl.coalesce(*problems).cast(pl.String).alias("problem")
+def first_problem(*checks: tuple[pl.Expr, str]) -> pl.Expr:
+    """The first failing check's template, or null: a chain of literal strings, cheap for
+    every row."""
+    expr: Any = None
+    for cond, template in checks:
+        expr = pl.when(cond).then(pl.lit(template)) if expr is None else \
+            expr.when(cond).then(pl.lit(template))
+    if expr is None:
+        return pl.lit(None, dtype=pl.String).alias("problem")
+    return expr.otherwise(pl.lit(None, dtype=pl.String)).alias("problem")
 
 
-def number_checks(cols: dict[str, pl.Expr]) -> list[pl.Expr]:
-    """Problems for number cells that do not parse, or fatality counts below zero."""
+_FIELD = re.compile(r"\{([A-Za-z0-9_]+)\}")
+
+
+def format_problems(templates: list[str], raw_rows: list[dict[str, Any]]) -> list[str]:
+    """Fill problem templates with the raw values of their rows (only the failing rows)."""
     out = []
-    for col, parsed in cols.items():
-        out.append(bad(not_parsed(col, parsed), col, "not a number: '{}'", col))
+    for template, row in zip(templates, raw_rows, strict=True):
+        out.append(_FIELD.sub(lambda m, row=row: str(row.get(m.group(1)) or ""), template))
     return out
 
 

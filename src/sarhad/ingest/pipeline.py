@@ -6,7 +6,6 @@ transaction, so a file is loaded completely or not at all.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -18,8 +17,8 @@ import polars as pl
 from sarhad.errors import Problem, SarhadError, ValidationFailed
 from sarhad.ingest import places
 from sarhad.ingest.actors import resolver
-from sarhad.ingest.base import ADAPTERS, Adapter, detect, version_key
-from sarhad.ingest.reader import header_of, read_table, strip_bom
+from sarhad.ingest.base import ADAPTERS, Adapter, detect, format_problems, version_key
+from sarhad.ingest.reader import Table, header_of, read_table, sha256_of, sniff_encoding
 from sarhad.kb.schema import Scenario
 from sarhad.store import EVENT_COLUMNS, Store, first_row, scalar
 
@@ -77,39 +76,64 @@ def _adapter_for(header: list[str], path: Path, source: str | None, name: str) -
     return found
 
 
+def _map_distinct(frame: pl.DataFrame, keys: list[str], exprs: dict[str, pl.Expr]
+                  ) -> pl.DataFrame:
+    """Evaluate ``exprs`` (functions of ``keys``) once per distinct combination of the keys and
+    join the results back: places and actor names repeat, so regexes run on hundreds of
+    distinct strings instead of every row."""
+    distinct = frame.select(keys).unique().with_columns(**exprs)
+    return frame.join(distinct, on=keys, how="left", nulls_equal=True, maintain_order="left")
+
+
 def _prepare(canon: pl.DataFrame, *, source: str, version: str | None, sha256: str,
              scenario: Scenario) -> pl.DataFrame:
     """Canonical rows -> store rows: places, actors, ids, duplicates flagged as problems."""
     res = resolver(scenario)
-    uid = pl.format("{}:{}", pl.lit(source), pl.col("event_id"))
-    first_line = pl.col("_line").first().over("event_id")
-    dup = (pl.int_range(pl.len()).over("event_id") > 0) & pl.col("event_id").is_not_null()
+    canon = _map_distinct(canon, ["province_raw", "district_raw"], {
+        "province": places.province_expr(pl.col("province_raw")),
+        "former_fata": places.former_fata_expr(pl.col("province_raw"), pl.col("district_raw")),
+        "district": places.district_expr(pl.col("district_raw")),
+    })
+    canon = _map_distinct(canon, ["side_a_id", "side_a"], {
+        "side_a_actor": res.expr(pl.col("side_a_id"), pl.col("side_a"))})
+    canon = _map_distinct(canon, ["side_b_id", "side_b"], {
+        "side_b_actor": res.expr(pl.col("side_b_id"), pl.col("side_b"))})
+    dup = pl.col("event_id").is_not_null() & ~pl.col("event_id").is_first_distinct()
     return canon.with_columns(
-        uid.alias("uid"),
+        (pl.lit(source + ":") + pl.col("event_id")).alias("uid"),
         pl.lit(source).alias("source"),
         pl.lit(version, dtype=pl.String).alias("source_version"),
         pl.lit(version_key(version)).alias("version_key"),
-        places.province_expr(pl.col("province_raw")).alias("province"),
-        places.former_fata_expr(pl.col("province_raw"), pl.col("district_raw"))
-        .alias("former_fata"),
-        places.district_expr(pl.col("district_raw")).alias("district"),
-        res.expr(pl.col("side_a_id"), pl.col("side_a")).alias("side_a_actor"),
-        res.expr(pl.col("side_b_id"), pl.col("side_b")).alias("side_b_actor"),
         pl.lit(sha256).alias("file_sha256"),
         pl.col("_line").alias("file_line"),
         pl.coalesce(pl.col("problem"),
-                    pl.when(dup).then(pl.format("event_id: duplicate of line {}", first_line)))
+                    pl.when(dup).then(pl.lit("event_id: duplicate of line {_first_line}")))
         .alias("problem"),
     )
 
 
-def _problems(bad: pl.DataFrame, name: str) -> tuple[list[Problem], dict[str, int]]:
-    split = bad.select(pl.col("_line"),
+def _problems(bad: pl.DataFrame, rows: pl.DataFrame, raw: pl.DataFrame, name: str
+              ) -> tuple[list[Problem], dict[str, int]]:
+    """Problems of the skipped rows: counts by field for all, messages for the first few."""
+    split = bad.select(pl.col("_line"), pl.col("event_id"),
                        pl.col("problem").str.splitn(": ", 2).struct.rename_fields(
-                           ["field", "message"])).unnest("problem")
+                           ["field", "template"])).unnest("problem").sort("_line")
     reasons = dict(split.group_by("field").len().sort("len", descending=True).iter_rows())
+    head = split.head(MAX_LISTED)
+    # raw values to fill the messages, for the listed rows only
+    values = {r["_line"]: r for r in raw.filter(pl.col("_line").is_in(head["_line"].implode()))
+              .to_dicts()}
+    first = rows.filter(pl.col("event_id").is_in(head["event_id"].drop_nulls().implode())
+                        & pl.col("event_id").is_first_distinct())
+    first_line = dict(first.select("event_id", "_line").iter_rows())
+    rows_for = []
+    for line, eid, _f, _t in head.iter_rows():
+        row = dict(values.get(line, {}))
+        row["_first_line"] = first_line.get(eid, "?")
+        rows_for.append(row)
+    messages = format_problems(head["template"].to_list(), rows_for)
     listed = [Problem(name, int(line) if line and line > 0 else None, fld or "", msg or "")
-              for line, fld, msg in split.head(MAX_LISTED).iter_rows()]
+              for (line, _e, fld, _t), msg in zip(head.iter_rows(), messages, strict=True)]
     return listed, reasons
 
 
@@ -189,74 +213,94 @@ def ingest_file(store: Store, path: Path | str, *, source: str | None = None,
     if store.bundled:
         raise SarhadError("the bundled data store is read-only; ingest into a --db file")
     try:
-        data = path.read_bytes()
+        table, sha, adapter, version = _read(store, path, name=name, source=source,
+                                             version=version)
     except FileNotFoundError:
         raise SarhadError(f"{name}: no such file") from None
     except IsADirectoryError:
         raise SarhadError(f"{name}: is a directory, not an event file") from None
     except OSError as err:
         raise SarhadError(f"{name}: cannot read: {err.strerror or err}") from None
-    sha = hashlib.sha256(data).hexdigest()
-    if not data.strip():
-        raise SarhadError(f"{name}: empty file")
-    if store.has_file(sha):
+    if table is None:
         row = first_row(store.con, "SELECT source, source_version, encoding FROM files "
                         "WHERE sha256 = ? ORDER BY ingest_id LIMIT 1", [sha])
         return IngestReport(name, sha, row[0], row[1], row[2], already_loaded=True,
                             seconds=time.perf_counter() - started)
-    data, encoding = strip_bom(data, name=name)
-    header = header_of(data, name=name)
+    assert adapter is not None
+    # adapters name columns as the publisher documents them; match case-insensitively
+    lower = {c: c.lower() for c in table.frame.columns if c not in ("_line", "_fields")}
+    expected = {x.lower(): x for x in (*adapter.required, *adapter.optional)}
+    table.frame = table.frame.rename(
+        {c: expected[lc] for c, lc in lower.items() if expected.get(lc, c) != c})
+    report = IngestReport(name, sha, adapter.name, version, table.encoding)
+    return _ingest_raw(store, table, adapter, report, scenario=scenario, strict=strict,
+                       label=str(path.resolve()), citation=citation,
+                       on_before_commit=on_before_commit, started=started)
+
+
+def _read(store: Store, path: Path, *, name: str, source: str | None,
+          version: str | None) -> tuple[Table | None, str, Adapter | None, str | None]:
+    """Hash the file; if it is new, detect its format and parse it."""
+    if path.is_dir():
+        raise IsADirectoryError(path)
+    sha = sha256_of(path)
+    if store.has_file(sha):
+        return None, sha, None, None
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    if not head.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise SarhadError(f"{name}: empty file")
+    encoding = sniff_encoding(head, name=name)
+    header = header_of(head, name=name)
     adapter = _adapter_for(header, path, source, name)
     version = version or adapter.version_from(path)
-    wanted = [c for c in header if c.lower() in
-              {x.lower() for x in (*adapter.required, *adapter.optional)}]
-    table = read_table(data, wanted, name=name, encoding=encoding)
-    del data
-    raw, encoding = table.frame, table.encoding
-    # adapters name columns as the publisher documents them; match case-insensitively
-    lower = {c: c.lower() for c in raw.columns if c not in ("_line", "_fields")}
-    expected = {x.lower(): x for x in (*adapter.required, *adapter.optional)}
-    raw = raw.rename({c: expected[lc] for c, lc in lower.items() if expected.get(lc, c) != c})
-    report = IngestReport(name, sha, adapter.name, version, encoding)
-    return _ingest_raw(store, raw, adapter, report, scenario=scenario, strict=strict,
-                       label=str(path.resolve()), citation=citation,
-                       on_before_commit=on_before_commit, started=started,
-                       n_fields=table.n_columns)
+    names = {x.lower() for x in (*adapter.required, *adapter.optional)}
+    wanted = [c for c in header if c.lower() in names]
+    table = read_table(path, wanted, name=name, encoding=encoding)
+    return table, sha, adapter, version
 
 
-def _ingest_raw(store: Store, raw: pl.DataFrame, adapter: Adapter, report: IngestReport, *,
+def _ingest_raw(store: Store, table: Table, adapter: Adapter, report: IngestReport, *,
                 scenario: Scenario | None, strict: bool, label: str, citation: str | None,
-                on_before_commit: Callable[[], None] | None, started: float,
-                n_fields: int | None = None) -> IngestReport:
+                on_before_commit: Callable[[], None] | None, started: float) -> IngestReport:
     if scenario is None:
         from sarhad.kb import load_scenario
 
         scenario = load_scenario()
+    # the table is emptied as soon as its rows are no longer needed: peak memory matters
+    raw, n_fields = table.frame, table.n_columns
+    table.frame = pl.DataFrame()
     report.rows = raw.height
     canon = adapter.canonical(raw.lazy()).collect()
-    if n_fields is not None and "_fields" in raw.columns:
+    if "_fields" in raw.columns:
         # a record with more or fewer fields than the header is malformed (a stray comma or
         # quote): its values would land in the wrong columns
         fields = raw.get_column("_fields")
         ragged = (pl.when(fields == 1).then(pl.lit("row: empty line"))
                   .when(fields != n_fields)
-                  .then(pl.format("row: {} fields, the header has " + str(n_fields), fields)))
+                  .then(pl.lit(f"row: {{_fields}} fields, the header has {n_fields}")))
         canon = canon.with_columns(
             pl.coalesce(pl.select(ragged.alias("r")).to_series(), pl.col("problem"))
             .alias("problem"))
     rows = _prepare(canon, source=adapter.name, version=report.version, sha256=report.sha256,
                     scenario=scenario)
-    bad = rows.filter(pl.col("problem").is_not_null())
-    good = rows.filter(pl.col("problem").is_null())
+    del canon
+    n_bad = rows.get_column("problem").is_not_null().sum()
+    bad = rows.filter(pl.col("problem").is_not_null()) if n_bad else rows.clear()
+    good = rows.filter(pl.col("problem").is_null()) if n_bad else rows
     report.skipped = bad.height
-    if bad.height:
-        report.problems, report.skip_reasons = _problems(bad, report.file)
+    if not bad.height:
+        del raw
+    else:
+        report.problems, report.skip_reasons = _problems(bad, rows, raw, report.file)
         if strict:
             more = bad.height - len(report.problems)
             listed = list(report.problems)
             if more > 0:
                 listed.append(Problem(report.file, None, "", f"... and {more} more"))
             raise ValidationFailed(listed)
+        del raw
+    del rows
     _write(store, good, report, label=label, scenario=scenario, citation=citation,
            on_before_commit=on_before_commit)
     report.unresolved = _unresolved(good)
@@ -273,6 +317,7 @@ def ingest_frame(store: Store, parquet: Path, *, source: str, version: str | Non
     adapter = ADAPTERS[source]
     raw = pl.read_parquet(parquet)
     raw = raw.with_columns(pl.exclude("_line").cast(pl.String))
+    table = Table(raw, "utf-8", raw.width - 1)
     report = IngestReport(label, sha256, adapter.name, version, "utf-8")
-    return _ingest_raw(store, raw, adapter, report, scenario=scenario, strict=True,
+    return _ingest_raw(store, table, adapter, report, scenario=scenario, strict=True,
                        label=label, citation=citation, on_before_commit=None, started=started)

@@ -47,60 +47,70 @@ def _date(col: str) -> pl.Expr:
     return s(col).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
 
 
+_INTS = ("best", "low", "high", "type_of_violence", "side_a_new_id", "side_b_new_id",
+         "dyad_new_id", "country_id")
+
+
 def ged_canonical(raw: pl.LazyFrame) -> pl.LazyFrame:
-    """GED rows -> canonical columns (shared by the GED and Candidate adapters)."""
+    """GED rows -> canonical columns (shared by the GED and Candidate adapters).
+
+    Parsed values are computed once into ``__``-prefixed columns, then checked and selected,
+    so no parse runs twice."""
     raw = ensure_columns(raw, GED_OPTIONAL)
-    ints = {c: as_int(c) for c in ("best", "low", "high", "type_of_violence", "side_a_new_id",
-                                   "side_b_new_id", "dyad_new_id", "country_id")}
-    lat, lon = as_float("latitude"), as_float("longitude")
-    start, end = _date("date_start"), _date("date_end")
-    prec = s("date_prec").replace_strict(_PRECISION, default=None)
+    p = pl.col
+    parsed = raw.with_columns(
+        *[as_int(c).alias(f"__{c}") for c in _INTS],
+        as_float("latitude").alias("__lat"), as_float("longitude").alias("__lon"),
+        _date("date_start").alias("__start"), _date("date_end").alias("__end"),
+        s("date_prec").replace_strict(_PRECISION, default=None).alias("__prec"),
+    )
     problem = first_problem(
         bad(s("id").is_null(), "id", "missing event id"),
         bad(s("date_start").is_null(), "date_start", "missing"),
-        bad(not_parsed("date_start", start), "date_start", "not a date: '{}'", "date_start"),
-        bad(not_parsed("date_end", end), "date_end", "not a date: '{}'", "date_end"),
-        bad(end < start, "date_end", "before date_start: '{}'", "date_end"),
-        bad(s("date_prec").is_not_null() & prec.is_null(), "date_prec",
+        bad(not_parsed("date_start", p("__start")), "date_start", "not a date: '{}'",
+            "date_start"),
+        bad(not_parsed("date_end", p("__end")), "date_end", "not a date: '{}'", "date_end"),
+        bad(p("__end") < p("__start"), "date_end", "before date_start: '{}'", "date_end"),
+        bad(s("date_prec").is_not_null() & p("__prec").is_null(), "date_prec",
             "expected 1-5, got '{}'", "date_prec"),
-        *[bad(not_parsed(c, ints[c]), c, "not a whole number: '{}'", c)
+        *[bad(not_parsed(c, p(f"__{c}")), c, "not a whole number: '{}'", c)
           for c in ("best", "low", "high", "type_of_violence", "side_a_new_id",
                     "side_b_new_id")],
-        bad(ints["best"].is_null(), "best", "missing fatality estimate"),
-        *[bad(ints[c] < 0, c, "negative: '{}'", c) for c in ("best", "low", "high")],
-        bad(~ints["type_of_violence"].is_in([1, 2, 3]), "type_of_violence",
+        bad(p("__best").is_null(), "best", "missing fatality estimate"),
+        *[bad(p(f"__{c}") < 0, c, "negative: '{}'", c) for c in ("best", "low", "high")],
+        bad(~p("__type_of_violence").is_in([1, 2, 3]), "type_of_violence",
             "expected 1, 2 or 3, got '{}'", "type_of_violence"),
-        bad(not_parsed("latitude", lat) | (lat.abs() > 90), "latitude",
+        bad(not_parsed("latitude", p("__lat")) | (p("__lat").abs() > 90), "latitude",
             "not a latitude: '{}'", "latitude"),
-        bad(not_parsed("longitude", lon) | (lon.abs() > 180), "longitude",
+        bad(not_parsed("longitude", p("__lon")) | (p("__lon").abs() > 180), "longitude",
             "not a longitude: '{}'", "longitude"),
     )
-    iso3 = pl.coalesce(s("iso3").str.to_uppercase(), countries.iso3_from_gw(ints["country_id"]),
+    iso3 = pl.coalesce(s("iso3"), countries.iso3_from_gw(p("__country_id")),
                        countries.iso3_from_name(s("country")))
-    return finish(raw.select(
+    return finish(parsed.select(
         s("id").alias("event_id"),
-        start.alias("date_start"),
-        pl.coalesce(end, start).alias("date_end"),
-        prec.alias("date_precision"),
+        p("__start").alias("date_start"),
+        pl.coalesce(p("__end"), p("__start")).alias("date_end"),
+        p("__prec").alias("date_precision"),
         iso3.alias("country"),
         s("country").alias("country_name"),
         s("adm_1").alias("province_raw"),
         s("adm_2").alias("district_raw"),
         s("where_coordinates").alias("location"),
-        lat.alias("latitude"),
-        lon.alias("longitude"),
+        p("__lat").alias("latitude"),
+        p("__lon").alias("longitude"),
         s("side_a").alias("side_a"),
-        ints["side_a_new_id"].alias("side_a_id"),
+        p("__side_a_new_id").alias("side_a_id"),
         s("side_b").alias("side_b"),
-        ints["side_b_new_id"].alias("side_b_id"),
-        ints["dyad_new_id"].alias("dyad_id"),
-        ints["type_of_violence"].alias("type_of_violence"),
-        s("type_of_violence").replace_strict(
-            {"1": "state-based", "2": "non-state", "3": "one-sided"}, default=None
-        ).alias("event_type"),
-        ints["best"].alias("best"),
-        ints["low"].alias("low"),
-        ints["high"].alias("high"),
+        p("__side_b_new_id").alias("side_b_id"),
+        p("__dyad_new_id").alias("dyad_id"),
+        p("__type_of_violence").alias("type_of_violence"),
+        p("__type_of_violence").replace_strict(
+            {1: "state-based", 2: "non-state", 3: "one-sided"}, default=None,
+            return_dtype=pl.String).alias("event_type"),
+        p("__best").alias("best"),
+        p("__low").alias("low"),
+        p("__high").alias("high"),
         pl.col("_line"),
         problem,
     ))
