@@ -101,7 +101,20 @@ def test_bad_posterior_file(tmp_path):
     assert proc.returncode == 2 and "not a posterior file" in proc.stderr
 
 
-@pytest.mark.parametrize("cmd", ["simulate", "compare", "calibrate", "explain", "discover"])
+def test_sweep_json_matches_chunked_api(sim):
+    from sarhad.simulate.sweep import sweep
+
+    res = run("sweep", "--policy", "status-quo", "--runs", "90", "--months", "4", "--chunks",
+              "3", "--seed", "5", "--json")
+    assert res.exit_code == 0, res.output
+    rows = {(r["policy"], r["outcome"]): r for r in json.loads(res.stdout)}
+    ref = sweep(sim, ["status-quo"], runs=90, months=4, seed=5, chunks=3)
+    assert rows[("status-quo", "ttp_fatalities")]["mean"] == pytest.approx(
+        ref["status-quo"]["ttp_fatalities"].mean())
+
+
+@pytest.mark.parametrize("cmd", ["simulate", "compare", "calibrate", "explain", "discover",
+                                 "sweep"])
 def test_help_teaches_with_an_example(cmd):
     res = run(cmd, "--help")
     assert res.exit_code == 0 and "Example: sarhad " + cmd in res.stdout
