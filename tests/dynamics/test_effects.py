@@ -115,6 +115,9 @@ def test_excitation_effect_on_independent_streams_includes_zero(bundled_scenario
     # no excitation in the data: zero is inside the interval, whose upper end is finite
     assert eff.lower == 0.0 and eff.estimate < eff.upper < 5.0
     assert any(n.startswith("events used") for n in eff.notes)
+    d = eff.as_dict()["details"]
+    assert d["events"] == {"is-k": 80, "ttp": 300} and len(d["imputations"]) == 2
+    assert [r["stream"] for r in d["time_rescaling"]] == ["is-k", "ttp"]
 
 
 def test_excitation_effect_detects_excitation_in_day_dated_data(bundled_scenario):
@@ -162,6 +165,7 @@ def test_effects_cli_json_contract_without_hawkes():
     (("effects", "--regime", "x:2023-01"), "after the data end"),
     (("effects", "--since", "2021-12"), "before --end"),
     (("effects", "--coarse", "smear"), "--coarse"),
+    (("effects", "--no-hawkes", "--ks-plot", "/tmp/x.png"), "--ks-plot"),
 ])
 def test_effects_bad_input_raises_a_sarhad_error(args, needle):
     res = runner.invoke(app, list(args))

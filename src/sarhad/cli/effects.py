@@ -44,6 +44,10 @@ def effects(
         "--plot", metavar="FILE.png",
         help="Draw TTP fatalities with the fitted model and the no-takeover counterfactual "
              "(.png, .svg or .html).")] = None,
+    ks_plot: Annotated[Path | None, typer.Option(
+        "--ks-plot", metavar="FILE.png",
+        help="Draw the time-rescaling goodness-of-fit plot of the IS-K/TTP Hawkes model.")
+    ] = None,
     seed: SeedOpt = 20211231,
     json_out: JsonOpt = False,
 ) -> None:
@@ -75,6 +79,15 @@ def effects(
         if chart is None:
             raise SarhadError("--plot: no takeover effect was estimated in this window")
         plots.save(chart, plot)
+    if ks_plot is not None:
+        from sarhad.dynamics.goodness import ks_plot as draw_ks
+        from sarhad.report import plots
+
+        ks = result.goodness.get("isk-excites-ttp")
+        if not ks:
+            raise SarhadError("--ks-plot: the IS-K/TTP Hawkes model was not fitted (too few "
+                              "events, or --no-hawkes)")
+        plots.save(draw_ks(ks), ks_plot)
     if json_out:
         emit_json([e.as_dict() for e in result.effects])
         return
@@ -92,8 +105,9 @@ def effects(
         console.print(f"   {escape(e.reading)}")
         console.print(f"   [dim]{escape(e.method)}"
                       + (f"; {escape('; '.join(e.notes))}" if e.notes else "") + "[/dim]")
-    if plot is not None:
-        console.print(f"plot written to {escape(str(plot))}")
+    for path in (plot, ks_plot):
+        if path is not None:
+            console.print(f"plot written to {escape(str(path))}")
 
 
 def _num(x: float | None) -> str:

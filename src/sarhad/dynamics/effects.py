@@ -77,6 +77,7 @@ class Effect:
     reason: str = ""
     level: float = 0.9
     notes: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)  # model diagnostics, for --json
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -243,7 +244,9 @@ def level_effects(series: np.ndarray, *, start_month: str, measure: Measure,
             unit=f"multiplier of expected monthly {word}", window=window,
             method=("NB2 regression of monthly counts on trend, season and regime indicators; "
                     "profile-likelihood interval"),
-            reading=reading, level=level, notes=extra))
+            reading=reading, level=level, notes=extra,
+            details={"coef": eff["coef"], "se": eff["se"], "alpha_nb2": model.alpha_,
+                     "months": model.nobs_, "terms": list(model.param_names_)}))
     return effects, model
 
 
@@ -347,6 +350,22 @@ def excitation_effect(table, scenario: Scenario, *, key: str, source: str, targe
                      "estimate as indicative")
     for f in fits[:1]:
         notes.extend(f.notes_)
+    brs = [f.branching_ratio_ for f in fits]
+    br_ci = h0.branching_ratio_ci(alpha)
+    notes.append(f"branching ratio {np.mean(brs):.2f} (first imputation {level:.0%} interval "
+                 f"{br_ci[0]:.2f} to {br_ci[1]:.2f})")
+    details = {
+        "events": counts, "excluded_coarse": first.excluded, "spread_coarse": first.spread,
+        "shared_events": first.shared, "imputations": [
+            {"estimate": e_, "lower": lo_, "upper": None if math.isinf(hi_) else hi_}
+            for e_, lo_, hi_ in zip(ests, los, his, strict=True)],
+        "reverse_excitation": float(np.mean([f.excitation_[0, 1] for f in fits])),
+        "self_excitation": float(np.mean([f.excitation_[1, 1] for f in fits])),
+        "half_life_days": float(np.mean([f.half_lives_[0] for f in fits])),
+        "branching_ratio": float(np.mean(brs)),
+        "branching_ratio_interval_first_imputation": [float(br_ci[0]), float(br_ci[1])],
+        "time_rescaling": [r.as_dict() for r in ks],
+    }
     reading = (f"Each {source_label} event was followed by {est:.2f} more {target_label} "
                f"events than {target_label}'s own background and self-excitation explain "
                f"({level:.0%} interval {_fmt(lo)} to {_fmt(hi)}).")
@@ -358,7 +377,7 @@ def excitation_effect(table, scenario: Scenario, *, key: str, source: str, targe
     return Effect(key=key, mechanism=mechanism, claim=claim, cites=cites, estimate=est,
                   lower=lo, upper=hi, unit=f"{target_label} events triggered per "
                   f"{source_label} event", window=window, method=method, reading=reading,
-                  level=level, notes=notes), fits, ks
+                  level=level, notes=notes, details=details), fits, ks
 
 
 # ---------------------------------------------------------------------------------------------

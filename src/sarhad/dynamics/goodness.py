@@ -86,9 +86,10 @@ def ks_plot(results: Sequence[RescalingResult]):
     lines = base.mark_line().encode(
         x=alt.X("uniform:Q", title="uniform quantile"),
         y=alt.Y("rescaled:Q", title="rescaled event time (model quantile)"),
-        color=alt.Color("stream:N", scale=alt.Scale(range=plots.PALETTE)))
+        color=alt.Color("stream:N", title="stream", scale=alt.Scale(range=plots.PALETTE)))
     bands = alt.Chart(plots.data(band)).mark_area(opacity=0.12).encode(
-        x="uniform:Q", y="lo:Q", y2="hi:Q", color=alt.Color("stream:N", legend=None))
+        x="uniform:Q", y="lo:Q", y2="hi:Q",
+        color=alt.Color("stream:N", scale=alt.Scale(range=plots.PALETTE)))
     diag = alt.Chart(plots.data([{"a": 0.0}, {"a": 1.0}])).mark_line(
         strokeDash=[4, 4], color="#888").encode(x="a:Q", y="a:Q")
     return (bands + diag + lines).properties(width=320, height=280,
