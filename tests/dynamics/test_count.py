@@ -217,3 +217,14 @@ def test_interval_coverage_near_nominal():
     # binomial sd at n=150 is 2.4 points; allow about 3 sd
     assert 0.82 <= hit_w / n_sim <= 0.97
     assert 0.82 <= hit_p / n_sim <= 0.97
+
+
+def test_forecast_summarises_the_paths():
+    y = simulate_series(np.random.default_rng(13))
+    m = fit_default(y)
+    f = m.forecast(3, rng=np.random.default_rng(5), draws=2000)
+    paths = m.sample_paths(3, draws=2000, rng=np.random.default_rng(5))
+    assert f["month"].tolist() == ["2024-01", "2024-02", "2024-03"]  # 168 months from 2010-01
+    np.testing.assert_allclose(f["mean"], paths.mean(axis=0))
+    np.testing.assert_allclose(f["upper"], np.quantile(paths, 0.95, axis=0))
+    assert np.all(f["lower"] <= f["median"]) and np.all(f["median"] <= f["upper"])

@@ -427,6 +427,20 @@ class NegBinCountModel:
         return simulate_paths(theta, self._design, self._lags, self._history, self._origin,
                               horizon, rng)
 
+    def forecast(self, horizon: int, *, rng: np.random.Generator, draws: int = 4000,
+                 level: float = 0.9) -> dict[str, np.ndarray]:
+        """Summary of :meth:`sample_paths`: per future month the mean, median and the central
+        ``level`` interval of the predictive distribution (parameter uncertainty included)."""
+        if not 0 < level < 1:
+            raise SarhadError(f"level must be in (0, 1), got {level}")
+        paths = self.sample_paths(horizon, draws=draws, rng=rng)
+        q = (1 - level) / 2
+        first = month_index(self.end_month_) + 1
+        return {"month": np.array([month_label(first + h) for h in range(horizon)]),
+                "mean": paths.mean(axis=0), "median": np.median(paths, axis=0),
+                "lower": np.quantile(paths, q, axis=0),
+                "upper": np.quantile(paths, 1 - q, axis=0)}
+
     def draw_parameters(self, draws: int, *, rng: np.random.Generator) -> np.ndarray:
         """``(draws, p + 1)`` parameter vectors (coefficients, log alpha) from N(theta_hat, cov)."""
         self._check_fitted()
