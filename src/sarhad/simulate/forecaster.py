@@ -40,6 +40,11 @@ class SimulatorForecaster:
         self.posterior = posterior
         self.shares = shares
 
+    def clone(self) -> SimulatorForecaster:
+        """An unfitted copy with the same settings (the scenario is shared, not copied)."""
+        return SimulatorForecaster(scenario=self.scenario, policy=self.policy,
+                                   posterior=self.posterior, shares=self.shares)
+
     def fit(self, y: np.ndarray, *, start_month: str) -> Self:
         from sarhad.kb import load_scenario
 
