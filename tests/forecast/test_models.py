@@ -84,3 +84,47 @@ def test_scenario_regimes_are_pre_2022(bundled_scenario) -> None:
     assert regimes["kabul-takeover"] == ("2021-08", None)
     assert regimes["ceasefire-2021"] == ("2021-11", "2021-11")
     assert all(a <= "2021-12" for a, _ in regimes.values())
+
+
+def _poisson_event_days(rate_per_day: float, start: str, n_days: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    counts = rng.poisson(rate_per_day, n_days)
+    day0 = np.datetime64(start, "D")
+    return np.repeat(day0 + np.arange(n_days), counts)
+
+
+def _monthly(days: np.ndarray, start: str, end: str) -> np.ndarray:
+    from sarhad.forecast.base import month_range
+
+    months = np.array(days.astype("datetime64[M]").astype(str))
+    return np.array([(months == m).sum() for m in month_range(start, end)])
+
+
+def test_hawkes_forecaster_recovers_a_poisson_rate_and_compound_fatalities() -> None:
+    """Events at a constant 0.5 a day (no excitation): forecast months hold ~15 events; with
+    fatalities drawn from {1, 3}, ~30 deaths."""
+    from sarhad.forecast.models import HawkesForecaster
+
+    days = _poisson_event_days(0.5, "2015-01-01", 5 * 365 + 1, seed=1)
+    y = _monthly(days, "2015-01", "2019-12")
+    marks = np.random.default_rng(2).choice([1, 3], size=days.size)
+    f = HawkesForecaster(days, marks, target="events").fit(y, start_month="2015-01")
+    s = f.sample(3, draws=400, rng=np.random.default_rng(3))
+    assert f.model_.branching_ratio_ < 0.3
+    assert s.mean() == pytest.approx(0.5 * 30.4, rel=0.15)
+    g = HawkesForecaster(days, marks, target="fatalities").fit(y, start_month="2015-01")
+    sf = g.sample(3, draws=400, rng=np.random.default_rng(3))
+    assert sf.mean() == pytest.approx(2 * 0.5 * 30.4, rel=0.15)
+
+
+def test_hawkes_forecaster_ignores_events_after_the_origin() -> None:
+    from sarhad.forecast.models import HawkesForecaster
+
+    days = _poisson_event_days(0.4, "2015-01-01", 6 * 365, seed=4)
+    y = _monthly(days, "2015-01", "2019-06")
+    later = days[days >= np.datetime64("2019-07-01")]
+    flood = np.concatenate([days, np.repeat(later, 5)])  # many more events after the origin
+    a = HawkesForecaster(days).fit(y, start_month="2015-01")
+    b = HawkesForecaster(flood).fit(y, start_month="2015-01")
+    np.testing.assert_array_equal(a.sample(4, draws=50, rng=np.random.default_rng(0)),
+                                  b.sample(4, draws=50, rng=np.random.default_rng(0)))

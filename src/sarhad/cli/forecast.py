@@ -65,7 +65,7 @@ def forecast(
     ] = None,
     model: Annotated[str | None, typer.Option(
         "--model", help="Forecaster: nb-w48+shift (default, best in the backtests), "
-                        "nb-w60+shift, nb-w120+shift, nb-w60-flat+shift, ensemble, or a "
+                        "nb-w60+shift, nb-w120+shift, nb-w60-flat+shift, ensemble, hawkes, or a "
                         "baseline (zero, last, poisson12, bootstrap12, negbin36).")] = None,
     db: DbOpt = None,
     seed: SeedOpt = 0,
@@ -149,6 +149,9 @@ def backtest(
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", metavar="ADDRESS", help="Run on an existing Dask cluster, e.g. "
                                                "tcp://10.0.0.5:8786.")] = None,
+    hawkes: Annotated[bool, typer.Option(
+        "--hawkes", help="Also backtest the Hawkes forecaster (self-exciting events, "
+                         "simulated month by month; slower).")] = False,
     plot: Annotated[Path | None, typer.Option(
         "--plot", metavar="FILE.png", help="Score by horizon, PIT histogram and reliability "
                                            "diagram (.png, .svg, .html).")] = None,
@@ -181,7 +184,7 @@ def backtest(
         raise SarhadError("--draws: at least 100 for stable scores")
     scn = scenario_from(scenario)
     result = run(_spec(target, country, actor, province), plan=plan, draws=draws, seed=seed,
-                 db=db, scenario=scn, workers=workers, scheduler=scheduler)
+                 db=db, scenario=scn, workers=workers, scheduler=scheduler, hawkes=hawkes)
     model = result.best_model(horizons=range(1, horizon + 1))
     if plot is not None:
         from sarhad.report import plots

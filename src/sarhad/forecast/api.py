@@ -139,8 +139,26 @@ def ensemble_forecaster(scenario: Any = None, *, seed: int = 0) -> StackingEnsem
                             weight_draws=300, seed=seed)
 
 
+def hawkes_forecaster(spec: SeriesSpec, *, db: Path | None = None, end: str | None = None,
+                      scenario: Any = None, seed: int = 0) -> Forecaster:
+    """The Hawkes forecaster of :mod:`sarhad.forecast.models` on the events of ``spec``'s
+    series up to ``end`` (a month; default all)."""
+    from sarhad.forecast.models import HawkesForecaster
+    from sarhad.panels import event_table
+    from sarhad.store import open_store
+
+    store = open_store(db, read_only=db is not None)
+    try:
+        ev = event_table(store, country=spec.country, actor=spec.actor,
+                         province=spec.province, end=end, scenario=scenario)
+    finally:
+        store.close()
+    return HawkesForecaster(ev["date_start"].to_numpy(), ev["best"].fill_null(0).to_numpy(),
+                            target=spec.target, seed=seed)
+
+
 def model_names() -> list[str]:
-    return ([c.name for c in count_components()] + ["ensemble"]
+    return ([c.name for c in count_components()] + ["ensemble", "hawkes"]
             + [b.name for b in default_baselines()])
 
 
@@ -153,6 +171,9 @@ def forecaster_by_name(name: str | None = None, scenario: Any = None, *,
     for f in [*count_components(scenario), *default_baselines()]:
         if f.name == name:
             return f
+    if name == "hawkes":
+        raise SarhadError("the Hawkes forecaster needs the event table: use "
+                          "hawkes_forecaster(spec, ...)")
     raise SarhadError(f"--model: unknown forecaster {name!r}; choose from "
                       f"{', '.join(model_names())}")
 
@@ -243,7 +264,12 @@ def make_forecast(spec: SeriesSpec, *, origin: str | None = None, horizon: int =
     if len(series.y) < 36:
         raise SarhadError(f"only {len(series.y)} months of data up to {series.end_month}; a "
                           "forecast needs at least 36")
-    f = forecaster if forecaster is not None else forecaster_by_name(model, scenario, seed=seed)
+    if forecaster is not None:
+        f = forecaster
+    elif model == "hawkes":
+        f = hawkes_forecaster(spec, db=db, end=series.end_month, scenario=scenario, seed=seed)
+    else:
+        f = forecaster_by_name(model, scenario, seed=seed)
     f.fit(series.y, start_month=series.start_month)
     paths = f.sample(horizon, draws=draws, rng=np.random.default_rng(seed))
     weights = f.weights_table() if isinstance(f, StackingEnsemble) else []
@@ -260,11 +286,15 @@ def make_forecast(spec: SeriesSpec, *, origin: str | None = None, horizon: int =
 def backtest(spec: SeriesSpec, *, plan: Plan | None = None, draws: int = 1000, seed: int = 0,
              db: Path | None = None, scenario: Any = None, workers: int = 1,
              scheduler: str | None = None, with_models: bool = True,
-             end: str | None = None) -> BacktestResult:
+             end: str | None = None, hawkes: bool = False) -> BacktestResult:
     """The rolling backtest of the default forecasters (each count component, the stacked
-    ensemble) against the five baselines on one series (data up to ``end``, default all)."""
+    ensemble; with ``hawkes`` also the Hawkes forecaster, slower) against the five baselines
+    on one series (data up to ``end``, default all)."""
     series = load_series(spec, db=db, end=end, scenario=scenario)
     models = count_components(scenario) if with_models else []
+    if hawkes:
+        models.append(hawkes_forecaster(spec, db=db, end=series.end_month, scenario=scenario,
+                                        seed=seed))
     baselines = default_baselines()
     ens = [m.name for m in models] + ["bootstrap12", "negbin36"] if models else None
     result = run_backtest(series.y, start_month=series.start_month, models=models,
