@@ -198,3 +198,12 @@ def test_brief_section_fast(bundled_scenario):
     (sec2,) = section.build(early)
     rows = {r["key"]: r for r in sec2.data["effects"]}
     assert rows["kabul-takeover-fatalities"]["speaks"] is False
+
+
+def test_excitation_effect_is_seeded(bundled_scenario):
+    tab = _table(60, 200, seed=3)
+    a, _, _ = excitation_effect(tab, bundled_scenario, seed=7, **SPEC)
+    b, _, _ = excitation_effect(tab, bundled_scenario, seed=7, **SPEC)
+    c, _, _ = excitation_effect(tab, bundled_scenario, seed=8, **SPEC)
+    assert json.dumps(a.as_dict()) == json.dumps(b.as_dict())
+    assert a.details["imputations"] != c.details["imputations"]
