@@ -108,7 +108,8 @@ def oracle_run(spec, baseline, ctx, lv, draws, rows=None):
                 presence[p] = _u(presence[p]
                                  + q["infiltration"] * c * sanct * reach * (1 - presence[p])
                                  - q["containment_effect"] * lv.containment * presence[p])
-            hit = u[U_STRIKE] < q["strike_hit_rate"] * min(strikes + lv.us_strikes, 1.0)
+            inten = min((strikes + lv.us_strikes) * (1.0 + q["coop_intel"] * coop), 1.0)
+            hit = u[U_STRIKE] < q["strike_hit_rate"] * min(inten, 1.0)
             lead = leadership * (1 - q["leadership_loss"] * (1.0 if hit else 0.0))
             leadership = _u(lead + q["leadership_regrowth"] * (1 - lead))
             defected = 0.0

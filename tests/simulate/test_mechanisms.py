@@ -73,6 +73,13 @@ def test_strikes_thin_leadership():
     assert np.all(full <= none) and np.any(full < none)
 
 
+def test_cooperation_sharpens_strikes():
+    lo = m.strike_intensity(a(0.3), 0.05, a(0.1), coop_intel=a(0.5))
+    hi = m.strike_intensity(a(0.3), 0.05, a(0.6), coop_intel=a(0.5))
+    assert np.all(hi > lo) and np.all(m.strike_intensity(a(0.9), 0.5, a(1.0),
+                                                         coop_intel=a(1.0)) == 1.0)
+
+
 def test_long_ceasefire_and_inducements_cut_loyalty():
     hard = np.array([True, False])
     kw = dict(ceasefire_strain=a(0.06), inducement_effect=a(0.1), loyalty_recovery=a(0.05))

@@ -56,6 +56,7 @@ MECHANISMS: dict[str, dict[str, float]] = {
     "inducements": {"inducement_effect": 0.0},
     "defections-to-isk": {"isk_absorb": 0.0},
     "threat-cooperation": {"threat_pull": 0.0},
+    "cooperation-intelligence": {"coop_intel": 0.0},
 }
 
 
@@ -188,8 +189,10 @@ def step(s: State, lv: Levers, prm: Mapping[str, np.ndarray], ctx: Context, det_
                                    containment_effect=prm["containment_effect"],
                                    urban_reach=prm["urban_reach"])
     # 8. strikes on the leadership (P20, P24)
+    intensity = mech.strike_intensity(s.strikes, lv.us_strikes, s.us_coop,
+                                      coop_intel=prm["coop_intel"])
     s.leadership, hit = mech.leadership_attrition(
-        s.leadership, s.strikes + lv.us_strikes, u[:, U_STRIKE],
+        s.leadership, intensity, u[:, U_STRIKE],
         strike_hit_rate=prm["strike_hit_rate"], leadership_loss=prm["leadership_loss"],
         leadership_regrowth=prm["leadership_regrowth"])
     # 9. cohesion, splits, defections (P03, P12, P21, P24)
@@ -219,12 +222,9 @@ def step(s: State, lv: Levers, prm: Mapping[str, np.ndarray], ctx: Context, det_
     for k, lag in enumerate(ctx.lags):
         eta += phi[:, k] * np.log1p(s.recent[:, p0 - lag])
     mu = np.minimum(np.exp(np.minimum(eta, 700.0)), MAX_MU)
-    presence_w = np.sum(ctx.shares * s.presence, axis=1) / ctx.presence0
-    lam = np.minimum(mu * mult * presence_w * g, MAX_LAMBDA)
+    scale, w = mech.province_weights(ctx.shares, s.presence, ctx.presence0)
+    lam = np.minimum(mu * mult * scale * g, MAX_LAMBDA)
     y = mech.poisson_ppf(u[:, U_COUNT], lam)
-    w = ctx.shares * s.presence
-    wsum = w.sum(axis=1, keepdims=True)
-    w = np.where(wsum > 0, w / np.where(wsum > 0, wsum, 1.0), 1.0 / w.shape[1])
     y_p = mech.systematic_split(y, w, u[:, U_SPLIT])
     s.recent = np.concatenate([s.recent[:, 1:], y[:, None].astype(float)], axis=1)
     isk_mu = mech.isk_mean(s.isk, ctx.isk0, ctx.isk_level, isk_violence=prm["isk_violence"])

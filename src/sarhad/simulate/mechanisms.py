@@ -121,6 +121,16 @@ def infiltration(presence: Array, ceasefire: Array, sanctuary: Array, reach: Arr
 
 # --- strikes and the leadership ---------------------------------------------------------------
 
+def strike_intensity(pakistan: Array, us: float, us_coop: Array, *, coop_intel: Array) -> Array:
+    """Effective strike intensity on the TTP leadership (P20, P24-P26):
+
+    ``min(1, (pakistan + us) * (1 + coop_intel * us_coop))``
+
+    Pakistan's and the US's over-the-horizon strikes, sharpened by US-Pakistan intelligence
+    cooperation on a narrow set of targets (P25, P26)."""
+    return np.minimum((pakistan + us) * (1.0 + coop_intel * us_coop), 1.0)
+
+
 def leadership_attrition(leadership: Array, intensity: Array, u: Array, *,
                          strike_hit_rate: Array, leadership_loss: Array,
                          leadership_regrowth: Array) -> tuple[Array, Array]:
@@ -215,6 +225,18 @@ def violence_multiplier(sanctuary: Array, effective: Array, leadership: Array, c
             * ratio(leadership, ref["leadership"], leadership_elasticity)
             * ratio(coh, ref["cohesion"], cohesion_elasticity)
             * np.exp(-ceasefire_effect * ceasefire))
+
+
+def province_weights(shares: Array, presence: Array, presence0: float) -> tuple[Array, Array]:
+    """Where the TTP can strike (P03, P11): ``(scale, weights)`` with
+    ``scale = sum_p share_p * presence_p / presence0`` (more presence, more attacks; 1 at the
+    origin) and ``weights_p = share_p * presence_p / sum_q share_q * presence_q`` (uniform if
+    the TTP has no presence anywhere). ``shares`` are the record's province shares."""
+    w = shares * presence
+    total = w.sum(axis=1)
+    safe = np.where(total > 0, total, 1.0)[:, None]
+    weights = np.where(total[:, None] > 0, w / safe, 1.0 / w.shape[1])
+    return total / presence0, weights
 
 
 def isk_mean(isk: Array, isk0: float, level: float, *, isk_violence: Array) -> Array:

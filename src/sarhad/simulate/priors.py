@@ -294,7 +294,7 @@ PARAMETER_NAMES: tuple[str, ...] = (
     "split_threshold", "split_prob", "rejoin_prob", "isk_absorb", "isk_decay", "isk_violence",
     "talks_base", "concession_weight", "mediation_weight", "ceasefire_hazard",
     "broken_commitment", "cohesion_hazard", "delivery_rate", "threat_pull", "coop_ceiling",
-    "coop_adjust", "threat_scale",
+    "coop_adjust", "coop_intel", "threat_scale",
 )
 # Parameters that are probabilities or shares must stay in [0, 1] whatever their prior.
 UNIT_PARAMETERS = frozenset(PARAMETER_NAMES) - {

@@ -65,7 +65,7 @@ def _dask(sim: Simulator, policies: list[str], sizes: list[int], months: int,
     try:
         if scheduler == "local":
             cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+                                   dashboard_address=":0")
             client = Client(cluster)
         else:
             client = Client(scheduler, timeout=10)
