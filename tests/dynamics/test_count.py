@@ -228,3 +228,30 @@ def test_forecast_summarises_the_paths():
     np.testing.assert_allclose(f["mean"], paths.mean(axis=0))
     np.testing.assert_allclose(f["upper"], np.quantile(paths, 0.95, axis=0))
     assert np.all(f["lower"] <= f["median"]) and np.all(f["median"] <= f["upper"])
+
+
+def test_degenerate_series_are_explained_not_crashed():
+    with pytest.raises(SarhadError, match="is zero"):
+        NegBinCountModel().fit(np.zeros(48), start_month="2018-01")
+    const = NegBinCountModel(ar_lags=(1,)).fit(np.full(48, 7.0), start_month="2018-01")
+    assert "ar1" not in const.param_names_ and any("ar1 dropped" in n for n in const.notes_)
+    assert math.exp(const.params_[0]) == pytest.approx(7.0, rel=1e-3)
+    # isolated events the season terms can single out: the MLE runs off, the prior holds it
+    y = np.zeros(60)
+    y[[7, 21, 30, 42]] = 1
+    m = NegBinCountModel(ar_lags=(1,)).fit(y, start_month="2018-01")
+    assert any("diverge" in n for n in m.notes_)
+    assert np.all(np.abs(m.params_) < 15) and np.all(np.isfinite(m.bse_))
+    lo, hi = m.profile_interval("sin1")
+    assert lo < m.params_[m.param_names_.index("sin1")] < hi
+
+
+def test_parameter_draws_stay_in_the_stable_ar_region():
+    y = simulate_series(np.random.default_rng(14), n=48, reg_start=40)
+    m = fit_default(y)
+    th = m.draw_parameters(5000, rng=np.random.default_rng(0))
+    j = m.param_names_.index("ar1")
+    assert abs(m.params_[j]) < 1 and np.all(np.abs(th[:, j]) < 1)
+    # the rest of the draw is the asymptotic normal: its mean is the estimate
+    k = m.param_names_.index("const")
+    assert th[:, k].mean() == pytest.approx(m.params_[k], abs=4 * m.bse_[k] / np.sqrt(5000) + 0.02)

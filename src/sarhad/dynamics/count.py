@@ -34,6 +34,11 @@ MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 # log(alpha) is kept in a box so that a Poisson-like series (alpha -> 0) does not send the
 # optimiser to -inf; exp(-18) is far below any dispersion a monthly series can show.
 LOG_ALPHA_BOUNDS = (-18.0, 8.0)
+# When the MLE does not exist (quasi-separation: e.g. a few isolated events that season terms
+# can single out), coefficients run off; the fit is then redone with a weak N(0, 5^2) prior on
+# the trend, season and AR coefficients, and the model says so.
+RIDGE_SD = 5.0
+DIVERGED = 15.0
 # Guard against overflow when simulating far ahead with drawn parameters: the mean of a month
 # is capped at 1e9 (far above any monthly count in the record).
 MAX_MU = 1e9
@@ -74,12 +79,16 @@ def nb2_logpmf(y: np.ndarray, mu: np.ndarray, alpha: float) -> np.ndarray:
 
 
 def nb2_negloglik_grad(theta: np.ndarray, X: np.ndarray, y: np.ndarray,
-                       offset: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+                       offset: np.ndarray | None = None,
+                       prec: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     """Negative log-likelihood and its gradient in ``theta = (beta, log alpha)``.
 
     d ll / d beta = X' [r (y - mu) / (r + mu)];
     d ll / d r = sum psi(y+r) - psi(r) + log(r/(r+mu)) + 1 - (r+y)/(r+mu);
     d ll / d log alpha = -r * d ll / d r.
+
+    ``prec`` (one precision per coefficient) adds a Gaussian prior ``0.5 sum prec_j beta_j^2``
+    to the objective (used only when the MLE does not exist; see ``NegBinCountModel.fit``).
     """
     beta, log_alpha = theta[:-1], theta[-1]
     eta = X @ beta
@@ -93,6 +102,9 @@ def nb2_negloglik_grad(theta: np.ndarray, X: np.ndarray, y: np.ndarray,
     g_beta = X.T @ (r * (y - mu) / rm)
     d_r = np.sum(special.digamma(y + r) - special.digamma(r) + np.log(r / rm) + 1.0 - (r + y) / rm)
     grad = np.concatenate([g_beta, [-r * d_r]])
+    if prec is not None:
+        ll -= 0.5 * float(np.sum(prec * beta**2))
+        grad[:-1] -= prec * beta
     return -float(ll), -grad
 
 
@@ -110,8 +122,10 @@ def numerical_hessian(fun_grad, theta: np.ndarray, *, rel_step: float = 1e-5) ->
 
 
 def fit_nb2(X: np.ndarray, y: np.ndarray, *, offset: np.ndarray | None = None,
-            start: np.ndarray | None = None) -> tuple[np.ndarray, float, bool]:
-    """Maximum likelihood for NB2: returns ``(theta_hat, loglik, converged)``.
+            start: np.ndarray | None = None,
+            prec: np.ndarray | None = None) -> tuple[np.ndarray, float, bool]:
+    """Maximum likelihood for NB2: returns ``(theta_hat, loglik, converged)`` (the objective
+    includes the prior when ``prec`` is given).
 
     Starts from a Poisson fit (its log-linear MLE by Newton's method), then maximises the full
     NB2 likelihood by L-BFGS-B with the analytic gradient.
@@ -123,7 +137,7 @@ def fit_nb2(X: np.ndarray, y: np.ndarray, *, offset: np.ndarray | None = None,
         start[p] = 0.0
     bounds = [(None, None)] * p + [LOG_ALPHA_BOUNDS]
     with single_thread_blas():
-        res = optimize.minimize(nb2_negloglik_grad, start, args=(X, y, offset), jac=True,
+        res = optimize.minimize(nb2_negloglik_grad, start, args=(X, y, offset, prec), jac=True,
                                 method="L-BFGS-B", bounds=bounds,
                                 options={"maxiter": 5000, "ftol": 1e-14, "gtol": 1e-9})
     theta = res.x
@@ -134,7 +148,7 @@ def fit_nb2(X: np.ndarray, y: np.ndarray, *, offset: np.ndarray | None = None,
         theta[-1] = LOG_ALPHA_BOUNDS[0]
         bounds[-1] = (LOG_ALPHA_BOUNDS[0], LOG_ALPHA_BOUNDS[0])
         with single_thread_blas():
-            res = optimize.minimize(nb2_negloglik_grad, theta, args=(X, y, offset), jac=True,
+            res = optimize.minimize(nb2_negloglik_grad, theta, args=(X, y, offset, prec), jac=True,
                                     method="L-BFGS-B", bounds=bounds,
                                     options={"maxiter": 5000, "ftol": 1e-14, "gtol": 1e-9})
     return res.x, -float(res.fun), bool(res.success)
@@ -270,10 +284,25 @@ class NegBinCountModel:
         names += [r[0] for r in kept]
         design = Design(tuple(names), self.trend, harmonics, tuple(kept))
         X = design.deterministic(fit_months, origin)
-        if lags:
-            X = np.column_stack([X] + [np.log1p(y_arr[p0 - lag: n - lag]) for lag in lags])
-        names_all = names + [f"ar{lag}" for lag in lags]
         y_fit = y_arr[p0:]
+        if not y_fit.any():
+            raise SarhadError(f"every month from {month_label(int(fit_months[0]))} to "
+                              f"{month_label(int(fit_months[-1]))} is zero: a count model has "
+                              "nothing to fit (a zero forecast or a baseline is the honest answer)")
+        ar_cols, kept_lags = [], []
+        for lag in lags:
+            col = np.log1p(y_arr[p0 - lag: n - lag])
+            if np.ptp(col) == 0:
+                # a constant lagged series cannot be told from the intercept
+                notes.append(f"ar{lag} dropped: the lagged series is constant in the fitting "
+                             "sample")
+                continue
+            ar_cols.append(col)
+            kept_lags.append(lag)
+        lags = tuple(kept_lags)
+        if ar_cols:
+            X = np.column_stack([X, *ar_cols])
+        names_all = names + [f"ar{lag}" for lag in lags]
         p = X.shape[1]
         if len(y_fit) < p + 3:
             raise SarhadError(f"series too short: {len(y_fit)} usable months for {p + 1} "
@@ -284,7 +313,19 @@ class NegBinCountModel:
                               "a regime that coincides with a seasonal pattern); drop one")
 
         theta, ll, ok = fit_nb2(X, y_fit)
-        fg = lambda th: nb2_negloglik_grad(th, X, y_fit)  # noqa: E731
+        prec = None
+        # trend, season and AR terms; a regime coefficient may legitimately run to -inf (a
+        # window with no events), which the profile interval then reports as an open end
+        shape = np.array([n not in ("const",) and n not in {r[0] for r in kept}
+                          for n in names_all])
+        if np.any(np.abs(theta[:-1][shape]) > DIVERGED):
+            prec = np.where(shape, 1.0 / RIDGE_SD**2, 0.0)
+            theta, _, ok = fit_nb2(X, y_fit, prec=prec)
+            ll = -nb2_negloglik_grad(theta, X, y_fit)[0]
+            notes.append("the maximum-likelihood estimates diverge (the few non-zero months can "
+                         f"be singled out by the design); refitted with a N(0, {RIDGE_SD:g}^2) "
+                         "prior on the coefficients: read them as regularised")
+        fg = lambda th: nb2_negloglik_grad(th, X, y_fit, prec=prec)  # noqa: E731
         at_bound = theta[-1] <= LOG_ALPHA_BOUNDS[0] + 1e-3
         if at_bound:
             # Poisson-like: alpha sits on its bound, where the likelihood is flat in log alpha;
@@ -309,6 +350,8 @@ class NegBinCountModel:
             notes.append("the optimiser did not report convergence")
 
         self._X, self._y, self._design, self._lags = X, y_fit, design, lags
+        self._prec = prec
+        self._objective = -fg(theta)[0]  # the maximised (penalised, if prec) log-likelihood
         self._origin, self._history = origin, y_arr
         self.theta_, self.cov_ = theta, cov
         self.param_names_ = names_all
@@ -363,13 +406,19 @@ class NegBinCountModel:
         others = [i for i in range(X.shape[1]) if i != j]
         Xo = X[:, others]
         crit = stats.chi2.ppf(1 - alpha, 1) / 2
-        ll_hat = self.loglik_
+        obj_hat = self._objective
         b_hat = self.params_[j]
         start_o = np.concatenate([self.params_[others], [self.theta_[-1]]])
+        prec = self._prec
 
         def deficit(b: float) -> float:
-            th, ll, _ = fit_nb2(Xo, y, offset=X[:, j] * b, start=start_o)
-            return ll_hat - ll - crit
+            if prec is None:
+                _, obj, _ = fit_nb2(Xo, y, offset=X[:, j] * b, start=start_o)
+            else:
+                _, obj, _ = fit_nb2(Xo, y, offset=X[:, j] * b, start=start_o,
+                                    prec=prec[others])
+                obj -= 0.5 * prec[j] * b * b
+            return obj_hat - obj - crit
 
         se = self.bse_[j] if np.isfinite(self.bse_[j]) and self.bse_[j] > 0 else 1.0
         ends = []
@@ -442,11 +491,22 @@ class NegBinCountModel:
                 "upper": np.quantile(paths, 1 - q, axis=0)}
 
     def draw_parameters(self, draws: int, *, rng: np.random.Generator) -> np.ndarray:
-        """``(draws, p + 1)`` parameter vectors (coefficients, log alpha) from N(theta_hat, cov)."""
+        """``(draws, p + 1)`` parameter vectors (coefficients, log alpha) from N(theta_hat, cov),
+        truncated to the stable region ``sum_l |phi_l| < 1`` of the AR terms (Fokianos &
+        Tjøstheim 2011): a draw outside it would make paths explode, so it is drawn again (up to
+        100 times; a fitted model that is itself outside keeps its draws)."""
         self._check_fitted()
         w, V = np.linalg.eigh(self.cov_)
         root = V * np.sqrt(np.clip(w, 0, None))
-        th = self.theta_ + rng.standard_normal((draws, self.theta_.size)) @ root.T
+        k = self.theta_.size
+        th = self.theta_ + rng.standard_normal((draws, k)) @ root.T
+        ar = slice(len(self._design.names), k - 1)
+        if self._lags and np.sum(np.abs(self.theta_[ar])) < 1:
+            for _ in range(100):
+                bad = np.sum(np.abs(th[:, ar]), axis=1) >= 1
+                if not bad.any():
+                    break
+                th[bad] = self.theta_ + rng.standard_normal((int(bad.sum()), k)) @ root.T
         th[:, -1] = np.clip(th[:, -1], *LOG_ALPHA_BOUNDS)
         return th
 
