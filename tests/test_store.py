@@ -31,7 +31,7 @@ def test_file_store_is_created_with_the_schema(tmp_path):
     db = tmp_path / "sub" / "events.duckdb"
     with open_store(db) as store:
         cols = [r[0] for r in store.con.execute("DESCRIBE events").fetchall()]
-        assert cols == EVENT_COLUMNS
+        assert cols == ["uid", *EVENT_COLUMNS]
         assert store.meta("schema_version") == str(SCHEMA_VERSION)
         assert store.count() == 0
     with open_store(db, read_only=True) as again:

@@ -258,7 +258,7 @@ def event_table(store: Store, *, country: str | None = "PAK", actor: str | None 
                                     start=start, end=end, scenario=scenario, source=source)
     cols = ", ".join(EVENT_TABLE_COLUMNS)
     with store.lock:
-        frame = query_frame(store.con, f"SELECT {cols} FROM events WHERE {where} "
+        frame = query_frame(store.con, f"SELECT {cols} FROM event_records WHERE {where} "
                             "ORDER BY date_start, event_id", params)
     if mode is not None:
         frame = _recompute_actor(frame, actor=actor, scenario=scenario)

@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS files (
     sha256 VARCHAR,              -- content hash: the same file twice is a no-op
     path VARCHAR,
     source VARCHAR,              -- ucdp | ucdp-candidate | acled | gtd
-    source_version VARCHAR,
+    source_version VARCHAR,      -- release, e.g. 22.1 or 22.0.3
+    version_key VARCHAR,         -- the release as a sortable string ('' when unknown)
     encoding VARCHAR,
     rows BIGINT,                 -- data records in the file
     loaded BIGINT,               -- events written (new or replacing an older release)
@@ -50,10 +51,9 @@ CREATE TABLE IF NOT EXISTS files (
     ingested_at TIMESTAMP
 );
 CREATE TABLE IF NOT EXISTS events (
-    uid VARCHAR,                 -- source-qualified id, e.g. 'ucdp:59553'
-    source VARCHAR,
-    source_version VARCHAR,
-    version_key VARCHAR,         -- sortable release number ('' when unknown)
+    -- source-qualified id, e.g. 'ucdp:59553' (computed on read, not stored)
+    uid VARCHAR GENERATED ALWAYS AS (source || ':' || event_id) VIRTUAL,
+    source VARCHAR,              -- ucdp | ucdp-candidate | acled | gtd
     event_id VARCHAR,            -- the publisher's id
     date_start DATE,
     date_end DATE,
@@ -79,18 +79,22 @@ CREATE TABLE IF NOT EXISTS events (
     best BIGINT,                 -- fatalities, best estimate
     low BIGINT,
     high BIGINT,
-    file_sha256 VARCHAR,         -- pointer back to the file ...
-    file_line BIGINT,            -- ... and the physical line where the record starts
-    ingest_id BIGINT
+    file_line BIGINT,            -- the physical line where the record starts in ...
+    ingest_id BIGINT             -- ... the file of this ingest (files: sha256, path, release)
 );
+-- events with their file and release: per-file values live once in 'files'
+CREATE OR REPLACE VIEW event_records AS
+    SELECT e.*, f.source_version, f.version_key, f.sha256 AS file_sha256, f.path AS file_path
+    FROM events e JOIN files f USING (ingest_id);
 """
 
+#: the stored columns of ``events``, in order (``uid`` is computed from source and event_id)
 EVENT_COLUMNS = [
-    "uid", "source", "source_version", "version_key", "event_id", "date_start", "date_end",
+    "source", "event_id", "date_start", "date_end",
     "date_precision", "country", "country_name", "province", "former_fata", "province_raw",
     "district", "location", "latitude", "longitude", "side_a", "side_a_id", "side_a_actor",
     "side_b", "side_b_id", "side_b_actor", "dyad_id", "type_of_violence", "event_type", "best",
-    "low", "high", "file_sha256", "file_line", "ingest_id",
+    "low", "high", "file_line", "ingest_id",
 ]
 
 BUNDLED_FILE = "ged_22.1_pakistan.parquet"
@@ -192,7 +196,7 @@ class Store:
             SELECT source, string_agg(DISTINCT source_version, ', ') AS versions,
                    country, count(*) AS events, sum(best) AS fatalities,
                    min(date_start) AS first, max(date_start) AS last
-            FROM events GROUP BY source, country ORDER BY source, events DESC""")
+            FROM event_records GROUP BY source, country ORDER BY source, events DESC""")
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 

@@ -9,7 +9,7 @@ from sarhad.panels import monthly_series
 
 
 def best_of(store, eid: str) -> tuple[int, str]:
-    return store.con.execute("SELECT best, source_version FROM events WHERE event_id = ?",
+    return store.con.execute("SELECT best, source_version FROM event_records WHERE event_id = ?",
                              [eid]).fetchall()[0]
 
 

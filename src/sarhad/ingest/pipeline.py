@@ -46,6 +46,7 @@ class IngestReport:
     problems: list[Problem] = field(default_factory=list)
     unresolved: list[tuple[str, int]] = field(default_factory=list)
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)   # seconds per stage
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -85,8 +86,7 @@ def _map_distinct(frame: pl.DataFrame, keys: list[str], exprs: dict[str, pl.Expr
     return frame.join(distinct, on=keys, how="left", nulls_equal=True, maintain_order="left")
 
 
-def _prepare(canon: pl.DataFrame, *, source: str, version: str | None, sha256: str,
-             scenario: Scenario) -> pl.DataFrame:
+def _prepare(canon: pl.DataFrame, *, source: str, scenario: Scenario) -> pl.DataFrame:
     """Canonical rows -> store rows: places, actors, ids, duplicates flagged as problems."""
     res = resolver(scenario)
     canon = _map_distinct(canon, ["province_raw", "district_raw"], {
@@ -99,12 +99,9 @@ def _prepare(canon: pl.DataFrame, *, source: str, version: str | None, sha256: s
     canon = _map_distinct(canon, ["side_b_id", "side_b"], {
         "side_b_actor": res.expr(pl.col("side_b_id"), pl.col("side_b"))})
     dup = pl.col("event_id").is_not_null() & ~pl.col("event_id").is_first_distinct()
+    # release and file hash are per file: stored once in 'files', not on every event
     return canon.with_columns(
-        (pl.lit(source + ":") + pl.col("event_id")).alias("uid"),
         pl.lit(source).alias("source"),
-        pl.lit(version, dtype=pl.String).alias("source_version"),
-        pl.lit(version_key(version)).alias("version_key"),
-        pl.lit(sha256).alias("file_sha256"),
         pl.col("_line").alias("file_line"),
         pl.coalesce(pl.col("problem"),
                     pl.when(dup).then(pl.lit("event_id: duplicate of line {_first_line}")))
@@ -158,27 +155,37 @@ def _write(store: Store, good: pl.DataFrame, report: IngestReport, *, label: str
             staged = good.with_columns(pl.lit(ingest_id, dtype=pl.Int64).alias("ingest_id"))
             staged = staged.select(EVENT_COLUMNS)
             con.register("_staged", staged)
-            # A release replaces an earlier or equal one (a later ingest wins a tie); an older
-            # release never overwrites a newer one.
-            report.replaced = scalar(con, """
-                SELECT count(*) FROM events e JOIN _staged s USING (uid)
-                WHERE e.version_key <= s.version_key""")
-            con.execute("""
-                DELETE FROM events WHERE uid IN (
-                    SELECT e.uid FROM events e JOIN _staged s USING (uid)
-                    WHERE e.version_key <= s.version_key)""")
             cols = ", ".join(EVENT_COLUMNS)
-            con.execute(f"""
-                INSERT INTO events ({cols})
-                SELECT {cols} FROM _staged s
-                WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.uid = s.uid)""")
-            report.loaded = scalar(con, "SELECT count(*) FROM events WHERE ingest_id = ?",
-                                   [ingest_id])
+            has_source = scalar(con, "SELECT count(*) FROM (SELECT 1 FROM events WHERE "
+                                     "source = ? LIMIT 1)", [report.source]) > 0
+            if not has_source:
+                # nothing of this source yet: no id can collide, a plain append
+                con.execute(f"INSERT INTO events ({cols}) SELECT {cols} FROM _staged")
+                report.replaced, report.loaded = 0, staged.height
+            else:
+                # One join finds the ids already stored. A release replaces an earlier or
+                # equal one (a later ingest wins a tie); an older never overwrites a newer.
+                con.execute("""
+                    CREATE OR REPLACE TEMP TABLE _seen AS
+                    SELECT e.event_id, f.version_key <= ? AS replace
+                    FROM events e JOIN files f USING (ingest_id)
+                    JOIN _staged s ON e.event_id = s.event_id
+                    WHERE e.source = ?""", [version_key(report.version), report.source])
+                report.replaced = scalar(con, "SELECT count(*) FROM _seen WHERE replace")
+                kept = scalar(con, "SELECT count(*) FROM _seen WHERE NOT replace")
+                con.execute("DELETE FROM events WHERE source = ? AND event_id IN "
+                            "(SELECT event_id FROM _seen WHERE replace)", [report.source])
+                con.execute(f"""
+                    INSERT INTO events ({cols}) SELECT {cols} FROM _staged
+                    WHERE event_id NOT IN (SELECT event_id FROM _seen WHERE NOT replace)""")
+                con.execute("DROP TABLE _seen")
+                report.loaded = staged.height - kept
             report.unchanged = good.height - report.loaded
-            con.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+            con.execute("INSERT INTO files VALUES "
+                        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
                         [ingest_id, report.sha256, label, report.source, report.version,
-                         report.encoding, report.rows, report.loaded, report.skipped,
-                         scenario.scenario.name, citation])
+                         version_key(report.version), report.encoding, report.rows,
+                         report.loaded, report.skipped, scenario.scenario.name, citation])
             # which scenarios' actors the stored side_*_actor columns were resolved against
             prints = set(filter(None, (store.meta("resolver_fingerprints") or "").split(",")))
             prints.add(resolver(scenario).fingerprint)
@@ -233,6 +240,7 @@ def ingest_file(store: Store, path: Path | str, *, source: str | None = None,
     table.frame = table.frame.rename(
         {c: expected[lc] for c, lc in lower.items() if expected.get(lc, c) != c})
     report = IngestReport(name, sha, adapter.name, version, table.encoding)
+    report.timings["read"] = time.perf_counter() - started
     return _ingest_raw(store, table, adapter, report, scenario=scenario, strict=strict,
                        label=str(path.resolve()), citation=citation,
                        on_before_commit=on_before_commit, started=started)
@@ -282,8 +290,7 @@ def _ingest_raw(store: Store, table: Table, adapter: Adapter, report: IngestRepo
         canon = canon.with_columns(
             pl.coalesce(pl.select(ragged.alias("r")).to_series(), pl.col("problem"))
             .alias("problem"))
-    rows = _prepare(canon, source=adapter.name, version=report.version, sha256=report.sha256,
-                    scenario=scenario)
+    rows = _prepare(canon, source=adapter.name, scenario=scenario)
     del canon
     n_bad = rows.get_column("problem").is_not_null().sum()
     bad = rows.filter(pl.col("problem").is_not_null()) if n_bad else rows.clear()
@@ -301,8 +308,11 @@ def _ingest_raw(store: Store, table: Table, adapter: Adapter, report: IngestRepo
             raise ValidationFailed(listed)
         del raw
     del rows
+    t_check = time.perf_counter()
+    report.timings["check"] = t_check - started - report.timings.get("read", 0.0)
     _write(store, good, report, label=label, scenario=scenario, citation=citation,
            on_before_commit=on_before_commit)
+    report.timings["write"] = time.perf_counter() - t_check
     report.unresolved = _unresolved(good)
     report.seconds = time.perf_counter() - started
     return report

@@ -83,6 +83,8 @@ def _layout_chunk(buf: np.ndarray, state: np.ndarray, starts: np.ndarray,
     k = 0
     for i in range(buf.size):
         c = buf[i]
+        if c > 44:          # letters and digits: most bytes, one comparison
+            continue
         if c == 34:
             inside = not inside
         elif c == 10:
@@ -109,19 +111,20 @@ def record_layout(source: Path | bytes) -> tuple[np.ndarray, np.ndarray]:
     starts_parts: list[np.ndarray] = []
     fields_parts: list[np.ndarray] = []
     last = 10
+    starts = fields = np.empty(0, dtype=np.int64)
     for chunk in _chunks(source):
         buf = np.frombuffer(chunk, dtype=np.uint8)
         if buf.size == 0:
             continue
-        # a chunk of n bytes ends at most n records
-        starts = np.empty(buf.size, dtype=np.int64)
-        fields = np.empty(buf.size, dtype=np.int64)
+        if starts.size < buf.size:   # a chunk of n bytes ends at most n records
+            starts = np.empty(buf.size, dtype=np.int64)
+            fields = np.empty(buf.size, dtype=np.int64)
         k = _layout_chunk(buf, state, starts, fields)
         starts_parts.append(starts[:k].copy())
         fields_parts.append(fields[:k].copy())
         last = int(buf[-1])
-    starts = np.concatenate([[1], *starts_parts]).astype(np.int64)
-    fields = np.concatenate([np.zeros(0, np.int64), *fields_parts]).astype(np.int64)
+    starts = np.concatenate([np.ones(1, np.int64), *starts_parts])
+    fields = np.concatenate([np.zeros(0, np.int64), *fields_parts])
     if last != 10:          # a last record without a final newline
         fields = np.append(fields, state[1] + 1)
     else:
