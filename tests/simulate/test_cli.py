@@ -118,3 +118,13 @@ def test_sweep_json_matches_chunked_api(sim):
 def test_help_teaches_with_an_example(cmd):
     res = run(cmd, "--help")
     assert res.exit_code == 0 and "Example: sarhad " + cmd in res.stdout
+
+
+def test_tables_are_byte_identical_for_a_seed(tmp_path):
+    for d in ("a", "b"):
+        res = run("simulate", "--policy", "talks", "--runs", "15", "--months", "5", "--seed",
+                  "9", "--out", str(tmp_path / d))
+        assert res.exit_code == 0, res.output
+    for name in ("violence", "state", "summary", "fan"):
+        f = f"talks-{name}.parquet"
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), name

@@ -348,9 +348,10 @@ def run_draws(spec: SimulationSpec, baseline: Baseline, ctx: Context, levers: Le
             if name not in series:
                 series[name] = np.empty((M, R))
             series[name][t] = arr
-    ttp = np.ascontiguousarray(ttp.transpose(1, 0, 2))
-    isk, cfs = np.ascontiguousarray(isk.T), np.ascontiguousarray(cfs.T)
-    series = {k: np.ascontiguousarray(v.T) for k, v in series.items()}
+    # (runs, months) views of the month-major buffers: no copy
+    ttp = ttp.transpose(1, 0, 2)
+    isk, cfs = isk.T, cfs.T
+    series = {k: v.T for k, v in series.items()}
     return Ensemble(policy=policy_name or levers.name, months=baseline.future(M),
                     provinces=[p.id for p in spec.provinces],
                     factions=[f.actor for f in spec.factions], ttp=ttp, isk_fatalities=isk,
