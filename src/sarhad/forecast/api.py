@@ -320,7 +320,7 @@ def fan_chart(fc: Forecast, *, history_months: int = 48, title: str | None = Non
         for level in (95, 80, 50):
             bands.append({"month": r["month"] + "-15", "level": f"{level}%",
                           "lo": r[f"lo{level}"], "hi": r[f"hi{level}"], "median": r["median"]})
-    base_x = alt.X("month:T", title=None)
+    base_x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0))
     band = alt.Chart(plots.data(bands)).mark_area().encode(
         x=base_x, y=alt.Y("lo:Q", title=fc.spec.target), y2="hi:Q",
         opacity=alt.Opacity("level:N", scale=alt.Scale(domain=["95%", "80%", "50%"],

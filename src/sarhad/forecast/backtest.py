@@ -141,8 +141,8 @@ class BacktestResult:
                 mean, lo, hi = scoring.block_bootstrap_mean(d, block=max(6, h), reps=reps,
                                                             alpha=alpha, rng=rng)
                 rows.append({"model": model, "baseline": base, "horizon": h, "n": len(d),
-                             "model_score": float(sub[score].mean()),
-                             "baseline_score": float(sub["base"].mean()),
+                             "model_score": float(np.mean(sub[score].to_numpy())),
+                             "baseline_score": float(np.mean(sub["base"].to_numpy())),
                              "diff": mean, "lower": lo, "upper": hi,
                              "better": hi < 0, "worse": lo > 0})
         return pl.DataFrame(rows)
@@ -172,9 +172,8 @@ class BacktestResult:
             "beats_every_baseline_on_mean_crps": int(beats_mean["ok"].sum()),
             "interval_excludes_zero_vs_every_baseline": int(sig["ok"].sum()),
             "n_horizons": beats_mean.height,
-            "coverage50": float(sel["cov50"].mean()) if sel.height else float("nan"),
-            "coverage80": float(sel["cov80"].mean()) if sel.height else float("nan"),
-            "coverage95": float(sel["cov95"].mean()) if sel.height else float("nan"),
+            **{f"coverage{lv}": float(np.mean(sel[f"cov{lv}"].to_numpy())) if sel.height
+               else float("nan") for lv in (50, 80, 95)},
         }
 
     def to_json(self, *, model: str | None = None, seed: int = 0) -> dict[str, Any]:

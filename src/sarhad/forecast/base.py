@@ -146,5 +146,5 @@ class BaseForecaster:
 def clone(forecaster: Forecaster) -> Forecaster:
     """An unfitted copy of any forecaster (deep copy when it has no ``clone`` method)."""
     if hasattr(forecaster, "clone"):
-        return forecaster.clone()  # type: ignore[no-any-return]
+        return forecaster.clone()  # type: ignore[no-any-return, unused-ignore]
     return copy.deepcopy(forecaster)

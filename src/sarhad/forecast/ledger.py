@@ -243,8 +243,9 @@ def evaluate_rule(rule: Rule, quantity: Window, paths: np.ndarray,
         if rule.threshold is not None:
             rhs = np.full(len(lhs), rule.threshold)
         else:
-            ref = [col[m] for m in rule.reference.months()]  # type: ignore[union-attr]
-            rhs = rule.factor * _aggregate(paths[:, ref], rule.aggregate)  # type: ignore[operator]
+            assert rule.reference is not None and rule.factor is not None
+            ref = [col[m] for m in rule.reference.months()]
+            rhs = rule.factor * _aggregate(paths[:, ref], rule.aggregate)
     except KeyError as err:
         raise SarhadError(f"month {err.args[0]} is not covered by the data or the forecast") \
             from None

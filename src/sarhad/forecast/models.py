@@ -255,10 +255,10 @@ class HawkesForecaster(BaseForecaster):
         self.window_start_ = lo
         rng = np.random.Generator(np.random.PCG64(self.seed))
         times = np.sort(np.minimum(jitter_days(days, rng), self.T_ - 1e-6))
+        self.fallback_: NegBinWindow | None = None
         if times.size < 10:
             self.fallback_ = NegBinWindow(window=36).fit(y, start_month=self.start_month_)
             return
-        self.fallback_ = None
         self.times_ = times
         self.model_ = HawkesProcess(kernel="exp", decay_bounds=(1 / 90, 5.0)).fit(
             [times], T=self.T_)
