@@ -255,3 +255,27 @@ def test_parameter_draws_stay_in_the_stable_ar_region():
     # the rest of the draw is the asymptotic normal: its mean is the estimate
     k = m.param_names_.index("const")
     assert th[:, k].mean() == pytest.approx(m.params_[k], abs=4 * m.bse_[k] / np.sqrt(5000) + 0.02)
+
+
+def test_exposure_model_agrees_with_statsmodels():
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(15)
+    n = 60
+    expo = rng.integers(20, 200, n).astype(float)
+    t = np.arange(n)
+    share = np.exp(-1.0 + 0.5 * (t >= 45))
+    y = rng.poisson(rng.gamma(5.0, expo * share / 5.0)).astype(float)
+    m = NegBinCountModel(trend=False, seasonality=False, ar_lags=(),
+                         regimes=[("after", "2013-10", None)]).fit(
+        y, start_month="2010-01", exposure=expo)
+    res = sm.NegativeBinomial(y, m._X, loglike_method="nb2", exposure=expo).fit(
+        disp=0, method="bfgs", maxiter=1000)
+    np.testing.assert_allclose(m.params_, res.params[:-1], rtol=1e-4, atol=1e-5)
+    assert m.alpha_ == pytest.approx(res.params[-1], rel=1e-3)
+    lo, hi = m.profile_interval("after")
+    assert lo < 0.5 < hi
+    with pytest.raises(SarhadError, match="exposure"):
+        m.sample_paths(2, draws=2, rng=np.random.default_rng(0))
+    with pytest.raises(SarhadError, match="exposure"):
+        NegBinCountModel().fit(y, start_month="2010-01", exposure=np.zeros(n))

@@ -21,6 +21,7 @@ from sarhad.dynamics.effects import (
     month_regime,
     parse_regime,
     scenario_regimes,
+    share_effects,
 )
 from sarhad.errors import SarhadError
 
@@ -207,3 +208,18 @@ def test_excitation_effect_is_seeded(bundled_scenario):
     c, _, _ = excitation_effect(tab, bundled_scenario, seed=8, **SPEC)
     assert json.dumps(a.as_dict()) == json.dumps(b.as_dict())
     assert a.details["imputations"] != c.details["imputations"]
+
+
+def test_share_effect_recovers_a_known_share_multiplier():
+    rng = np.random.default_rng(21)
+    n = 72
+    total = rng.integers(80, 160, n).astype(float)
+    share = 0.3 * np.where(np.arange(n) >= 60, 1.8, 1.0)
+    y = rng.binomial(total.astype(int), share).astype(float)
+    (e,) = share_effects(y, total, start_month="2016-01",
+                         regimes=[("step", "2021-01", None), ("w", "2020-05", "2020-05")])
+    assert e.speaks and e.key == "step-share" and e.lower < 1.8 < e.upper and e.lower > 1
+    assert "larger part" in e.reading
+    total[3] = 0
+    (z,) = share_effects(y, total, start_month="2016-01", regimes=[("step", "2021-01", None)])
+    assert not z.speaks and "2016-04" in z.reason

@@ -250,9 +250,20 @@ class NegBinCountModel:
 
     # -- fitting --------------------------------------------------------------------------
 
-    def fit(self, y: np.ndarray | Sequence[float], *, start_month: str) -> NegBinCountModel:
-        """Fit by maximum likelihood (conditional on the first ``max(ar_lags)`` months)."""
+    def fit(self, y: np.ndarray | Sequence[float], *, start_month: str,
+            exposure: np.ndarray | Sequence[float] | None = None) -> NegBinCountModel:
+        """Fit by maximum likelihood (conditional on the first ``max(ar_lags)`` months).
+
+        ``exposure`` (positive, one per month) turns the model into a rate model,
+        ``log mu_t = log exposure_t + ...`` (e.g. a group's share of all deaths). Such a model
+        is for inference only: :meth:`sample_paths` would need future exposures.
+        """
         y_arr = _check_counts(y)
+        expo = None
+        if exposure is not None:
+            expo = np.asarray(exposure, dtype=float)
+            if expo.shape != y_arr.shape or not np.all(np.isfinite(expo)) or np.any(expo <= 0):
+                raise SarhadError("exposure must hold one positive number per month of y")
         if any((not isinstance(lag, int | np.integer)) or lag < 1 for lag in self.ar_lags):
             raise SarhadError(f"ar_lags must be positive integers, got {self.ar_lags}")
         if self.harmonics < 0 or self.harmonics > 6:
@@ -312,7 +323,8 @@ class NegBinCountModel:
             raise SarhadError("the design is singular (two terms carry the same information, e.g. "
                               "a regime that coincides with a seasonal pattern); drop one")
 
-        theta, ll, ok = fit_nb2(X, y_fit)
+        offset = None if expo is None else np.log(expo[p0:])
+        theta, ll, ok = fit_nb2(X, y_fit, offset=offset)
         prec = None
         # trend, season and AR terms; a regime coefficient may legitimately run to -inf (a
         # window with no events), which the profile interval then reports as an open end
@@ -320,12 +332,12 @@ class NegBinCountModel:
                           for n in names_all])
         if np.any(np.abs(theta[:-1][shape]) > DIVERGED):
             prec = np.where(shape, 1.0 / RIDGE_SD**2, 0.0)
-            theta, _, ok = fit_nb2(X, y_fit, prec=prec)
-            ll = -nb2_negloglik_grad(theta, X, y_fit)[0]
+            theta, _, ok = fit_nb2(X, y_fit, offset=offset, prec=prec)
+            ll = -nb2_negloglik_grad(theta, X, y_fit, offset)[0]
             notes.append("the maximum-likelihood estimates diverge (the few non-zero months can "
                          f"be singled out by the design); refitted with a N(0, {RIDGE_SD:g}^2) "
                          "prior on the coefficients: read them as regularised")
-        fg = lambda th: nb2_negloglik_grad(th, X, y_fit, prec=prec)  # noqa: E731
+        fg = lambda th: nb2_negloglik_grad(th, X, y_fit, offset, prec)  # noqa: E731
         at_bound = theta[-1] <= LOG_ALPHA_BOUNDS[0] + 1e-3
         if at_bound:
             # Poisson-like: alpha sits on its bound, where the likelihood is flat in log alpha;
@@ -353,6 +365,7 @@ class NegBinCountModel:
         self._prec = prec
         self._objective = -fg(theta)[0]  # the maximised (penalised, if prec) log-likelihood
         self._origin, self._history = origin, y_arr
+        self._offset = offset
         self.theta_, self.cov_ = theta, cov
         self.param_names_ = names_all
         self.params_ = theta[:-1].copy()
@@ -361,7 +374,7 @@ class NegBinCountModel:
         self.loglik_ = ll
         self.nobs_ = len(y_fit)
         self.aic_ = 2 * (p + 1) - 2 * ll
-        self.fitted_ = np.exp(X @ self.params_)
+        self.fitted_ = np.exp(X @ self.params_ + (0.0 if offset is None else offset))
         self.start_month_ = start_month
         self.end_month_ = month_label(origin + n - 1)
         self.notes_ = notes
@@ -410,12 +423,13 @@ class NegBinCountModel:
         b_hat = self.params_[j]
         start_o = np.concatenate([self.params_[others], [self.theta_[-1]]])
         prec = self._prec
+        base = 0.0 if self._offset is None else self._offset
 
         def deficit(b: float) -> float:
             if prec is None:
-                _, obj, _ = fit_nb2(Xo, y, offset=X[:, j] * b, start=start_o)
+                _, obj, _ = fit_nb2(Xo, y, offset=X[:, j] * b + base, start=start_o)
             else:
-                _, obj, _ = fit_nb2(Xo, y, offset=X[:, j] * b, start=start_o,
+                _, obj, _ = fit_nb2(Xo, y, offset=X[:, j] * b + base, start=start_o,
                                     prec=prec[others])
                 obj -= 0.5 * prec[j] * b * b
             return obj_hat - obj - crit
@@ -471,6 +485,9 @@ class NegBinCountModel:
         if not isinstance(rng, np.random.Generator):
             raise SarhadError("rng must be a numpy.random.Generator (seeded), e.g. "
                               "numpy.random.default_rng(1)")
+        if self._offset is not None:
+            raise SarhadError("this model was fitted with an exposure; simulating it needs future "
+                              "exposures, which sample_paths does not take: refit without one")
         theta = self.draw_parameters(draws, rng=rng) if parameter_uncertainty else \
             np.broadcast_to(self.theta_, (draws, self.theta_.size))
         return simulate_paths(theta, self._design, self._lags, self._history, self._origin,

@@ -250,6 +250,75 @@ def level_effects(series: np.ndarray, *, start_month: str, measure: Measure,
     return effects, model
 
 
+def share_effects(y_actor: np.ndarray, y_all: np.ndarray, *, start_month: str,
+                  regimes: Sequence[Regime], alpha: float = 0.1,
+                  actor_label: str = "TTP") -> list[Effect]:
+    """Did a step regime change the actor's *share* of all deaths? NB2 rate model of the actor's
+    monthly deaths with all deaths in the country as exposure (``log mu_t = log all_t + b0 +
+    b1 t/12 + g 1[step] + ...``): ``exp(g)`` multiplies the share. Windows are kept in the model
+    as covariates but only step regimes get a row."""
+    y = np.asarray(y_actor, dtype=float)
+    total = np.asarray(y_all, dtype=float)
+    first = month_index(start_month)
+    n = len(y)
+    window = f"{start_month} to {month_label(first + n - 1)}"
+    level = 1 - alpha
+    steps = [r for r in regimes if r[2] is None]
+    if not steps:
+        return []
+    if np.any(total <= 0):
+        zero = month_label(first + int(np.argmax(total <= 0)))
+        return [_silent_share(r[0], window, f"no deaths at all in {zero}: the share is undefined")
+                for r in steps]
+    usable = [r for r in regimes if month_index(r[1]) - first >= MIN_PRE_MONTHS or r[2] is not None]
+    usable = [r for r in usable
+              if (n - (month_index(r[1]) - first) >= MIN_POST_MONTHS) or r[2] is not None]
+    out = []
+    model = NegBinCountModel(trend=True, seasonality=False, ar_lags=(), regimes=usable).fit(
+        y, start_month=start_month, exposure=total)
+    for name, lo, _ in steps:
+        if name not in model.param_names_:
+            out.append(_silent_share(name, window, f"too few months before or after {lo} in the "
+                                     "window"))
+            continue
+        eff = model.effect(name, alpha=alpha, method="profile")
+        est, lo_, hi_ = eff["estimate"], eff["lower"], eff["upper"]
+        pre = float(y[: month_index(lo) - first].sum() / total[: month_index(lo) - first].sum())
+        reading = (f"From {_month_name(lo)} the {actor_label} share of all deaths in the record "
+                   f"was {_fmt(est)} times what its earlier trend predicts ({level:.0%} interval "
+                   f"{_fmt(lo_)} to {_fmt(hi_)}; {pre:.0%} of deaths before).")
+        if lo_ <= 1.0 <= hi_:
+            reading += (f" The interval includes 1: the rise after the takeover is not shown to "
+                        f"be specific to the {actor_label}.")
+        elif lo_ > 1:
+            reading += f" The {actor_label} took a larger part of the violence."
+        else:
+            reading += f" The {actor_label} took a smaller part of the violence."
+        meaning = _CLAIMS.get(name, (f"user regime {name}", "", ()))
+        out.append(Effect(
+            key=f"{name}-share", mechanism=f"{meaning[0]} -> {actor_label} share of deaths",
+            claim=(f"It was the {actor_label} in particular, not violence in Pakistan at large, "
+                   "that grew stronger after the takeover."),
+            cites=("P03", "P05"), estimate=est, lower=lo_, upper=hi_,
+            unit=f"multiplier of the {actor_label} share of monthly deaths", window=window,
+            method=("NB2 rate model of TTP-linked deaths with all deaths as exposure, trend and "
+                    "regime indicators; profile-likelihood interval"),
+            reading=reading, level=level, notes=list(model.notes_),
+            details={"coef": eff["coef"], "se": eff["se"], "alpha_nb2": model.alpha_,
+                     "share_before": pre, "terms": list(model.param_names_)}))
+    return out
+
+
+def _silent_share(name: str, window: str, reason: str) -> Effect:
+    meaning = _CLAIMS.get(name, (f"user regime {name}", "", ()))
+    return Effect(key=f"{name}-share", mechanism=f"{meaning[0]} -> TTP share of deaths",
+                  claim="It was the TTP in particular, not violence in Pakistan at large, that "
+                        "grew stronger after the takeover.", cites=("P03", "P05"),
+                  estimate=None, lower=None, upper=None, unit="", window=window,
+                  method="NB2 rate model", speaks=False, reason=reason,
+                  reading=f"The data cannot speak: {reason}.")
+
+
 _CLAIMS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "kabul-takeover": ("Taliban takeover",
                        "The Taliban's return to power strengthened the TTP and lifted its "
@@ -417,6 +486,11 @@ def mechanism_effects(store, scenario: Scenario, *, seed: int = 20211231, alpha:
         result.series[measure] = (since, y)
         if model is not None:
             result.count_models[measure] = model
+        if measure == "fatalities":
+            total = monthly_series(store, measure=measure, start=since, end=end,
+                                   scenario=scenario)["value"].to_numpy()
+            result.effects.extend(share_effects(y, total, start_month=since, regimes=regimes,
+                                                alpha=alpha))
     if not hawkes:
         return result
     takeover = [e.start.earliest for e in regime_dates(scenario)
