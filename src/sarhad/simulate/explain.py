@@ -170,13 +170,21 @@ def discover(sim: Simulator, policy: str, *, outcome: str = "ttp_fatalities", ru
         ref = outcomes(run_draws(sim.spec, sim.baseline, sim.ctx,
                                  sim.levers(baseline_policy, d), d), urban)[outcome]
         fail = y > ref if higher_is_worse else y < ref
-    names = [n for n, v in d.params.items() if np.ptp(v) > 0]
-    X = np.column_stack([d.params[n] for n in names])
+    return discovery_report(sim.spec, d.params, fail, policy=policy, outcome=outcome,
+                            failure=failure)
+
+
+def discovery_report(spec: Any, params: dict[str, np.ndarray], fail: np.ndarray, *,
+                     policy: str, outcome: str, failure: str) -> dict[str, Any]:
+    """PRIM over the runs' parameter draws ``params`` for the failure flags ``fail``, as a
+    report naming each limiting parameter with its reason and sources."""
+    names = [n for n, v in params.items() if np.ptp(v) > 0]
+    X = np.column_stack([params[n] for n in names])
     box = prim(X, fail, names)
     return {"policy": policy, "outcome": outcome, "failure": failure,
             "base_rate": box.base_rate, "coverage": box.coverage, "density": box.density,
             "support": box.support,
             "limits": [{"parameter": k, "low": v[0], "high": v[1],
-                        "reason": sim.spec.parameters[k].reason,
-                        "cites": list(sim.spec.parameters[k].cites)}
+                        "reason": spec.parameters[k].reason,
+                        "cites": list(spec.parameters[k].cites)}
                        for k, v in box.limits.items()]}
