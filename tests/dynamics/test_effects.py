@@ -167,6 +167,7 @@ def test_effects_cli_json_contract_without_hawkes():
     (("effects", "--since", "2021-12"), "before --end"),
     (("effects", "--coarse", "smear"), "--coarse"),
     (("effects", "--no-hawkes", "--ks-plot", "/tmp/x.png"), "--ks-plot"),
+    (("effects", "--no-hawkes", "--province", "Atlantis"), "provinces in the record"),
 ])
 def test_effects_bad_input_raises_a_sarhad_error(args, needle):
     res = runner.invoke(app, list(args))
@@ -223,3 +224,13 @@ def test_share_effect_recovers_a_known_share_multiplier():
     total[3] = 0
     (z,) = share_effects(y, total, start_month="2016-01", regimes=[("step", "2021-01", None)])
     assert not z.speaks and "2016-04" in z.reason
+
+
+def test_all_zero_series_gives_cannot_speak_rows():
+    effs, model = level_effects(np.zeros(48), start_month="2018-01", measure="events",
+                                regimes=[("step", "2021-01", None)])
+    assert model is None and len(effs) == 1 and not effs[0].speaks
+    assert "zero" in effs[0].reason
+    (sh,) = share_effects(np.zeros(48), np.full(48, 10.0), start_month="2018-01",
+                          regimes=[("step", "2021-01", None)])
+    assert not sh.speaks and "zero" in sh.reason

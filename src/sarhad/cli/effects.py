@@ -32,6 +32,9 @@ def effects(
         "--regime", metavar="NAME:YYYY-MM[:YYYY-MM]",
         help="Add a dated regime to the count models: a step from a month, or a window of "
              "months. Repeatable. Dates up to 2021-12.")] = None,
+    province: Annotated[str | None, typer.Option(
+        help="Count-model rows for events in one province only (e.g. Balochistan, FATA for "
+             "the former tribal areas).")] = None,
     imputations: Annotated[int, typer.Option(
         help="Jitter draws for the unknown time of day in the Hawkes fits (more: slower, "
              "steadier).", min=1, max=20)] = 3,
@@ -71,7 +74,8 @@ def effects(
     extra = [parse_regime(r) for r in (regime or [])]
     store = open_store(db, read_only=True)
     result = mechanism_effects(store, scn, seed=seed, since=since, end=end, extra_regimes=extra,
-                               imputations=imputations, coarse=mode, hawkes=not no_hawkes)
+                               imputations=imputations, coarse=mode, hawkes=not no_hawkes,
+                               province=province)
     if plot is not None:
         from sarhad.report import plots
 

@@ -206,8 +206,11 @@ def level_effects(series: np.ndarray, *, start_month: str, measure: Measure,
         usable.append((name, lo, hi))
     if not usable:
         return effects, None
-    model = NegBinCountModel(trend=True, seasonality=True, harmonics=1, ar_lags=(),
-                             regimes=usable).fit(y, start_month=start_month)
+    try:
+        model = NegBinCountModel(trend=True, seasonality=True, harmonics=1, ar_lags=(),
+                                 regimes=usable).fit(y, start_month=start_month)
+    except SarhadError as err:
+        return effects + [_silent(r[0], measure, window, str(err)) for r in usable], None
     for name, lo, hi in usable:
         if name not in model.param_names_:
             continue
@@ -274,8 +277,11 @@ def share_effects(y_actor: np.ndarray, y_all: np.ndarray, *, start_month: str,
     usable = [r for r in usable
               if (n - (month_index(r[1]) - first) >= MIN_POST_MONTHS) or r[2] is not None]
     out = []
-    model = NegBinCountModel(trend=True, seasonality=False, ar_lags=(), regimes=usable).fit(
-        y, start_month=start_month, exposure=total)
+    try:
+        model = NegBinCountModel(trend=True, seasonality=False, ar_lags=(),
+                                 regimes=usable).fit(y, start_month=start_month, exposure=total)
+    except SarhadError as err:
+        return [_silent_share(r[0], window, str(err)) for r in steps]
     for name, lo, _ in steps:
         if name not in model.param_names_:
             out.append(_silent_share(name, window, f"too few months before or after {lo} in the "
@@ -459,8 +465,10 @@ def mechanism_effects(store, scenario: Scenario, *, seed: int = 20211231, alpha:
                       measures: Sequence[Measure] = ("fatalities", "events"),
                       extra_regimes: Sequence[Regime] = (), imputations: int = 3,
                       coarse: Literal["exclude", "spread"] = "exclude",
-                      hawkes: bool = True) -> EffectsResult:
-    """Every mechanism row (module doc). ``store`` is a :func:`sarhad.store.open_store` store."""
+                      hawkes: bool = True, province: str | None = None) -> EffectsResult:
+    """Every mechanism row (module doc). ``store`` is a :func:`sarhad.store.open_store` store.
+    ``province`` restricts the count-model rows (level and share) to events located there; the
+    Hawkes rows always use the whole country."""
     from sarhad.panels import event_table, monthly_series
 
     if not 0 < alpha < 1:
@@ -476,21 +484,36 @@ def mechanism_effects(store, scenario: Scenario, *, seed: int = 20211231, alpha:
     names = [r[0] for r in regimes]
     if len(set(names)) != len(names):
         raise SarhadError(f"regime names must be unique, got {names}")
+    if province is not None:
+        known = sorted(p for p in event_table(store, scenario=scenario)["province"].unique()
+                       .to_list() if p)
+        from sarhad.ingest.places import normalise_province
+
+        name, _ = normalise_province(province)
+        if name not in known:
+            raise SarhadError(f"--province {province!r}: no events located there; provinces in "
+                              f"the record: {', '.join(known)}")
     result = EffectsResult(effects=[])
     for measure in measures:
         y = monthly_series(store, measure=measure, actor="ttp", start=since, end=end,
-                           scenario=scenario)["value"].to_numpy()
+                           scenario=scenario, province=province)["value"].to_numpy()
         effs, model = level_effects(y, start_month=since, measure=measure, regimes=regimes,
                                     alpha=alpha)
+        if province is not None:
+            for e in effs:
+                e.window += f", {province} only"
         result.effects.extend(effs)
         result.series[measure] = (since, y)
         if model is not None:
             result.count_models[measure] = model
         if measure == "fatalities":
             total = monthly_series(store, measure=measure, start=since, end=end,
-                                   scenario=scenario)["value"].to_numpy()
-            result.effects.extend(share_effects(y, total, start_month=since, regimes=regimes,
-                                                alpha=alpha))
+                                   scenario=scenario, province=province)["value"].to_numpy()
+            shares = share_effects(y, total, start_month=since, regimes=regimes, alpha=alpha)
+            if province is not None:
+                for e in shares:
+                    e.window += f", {province} only"
+            result.effects.extend(shares)
     if not hawkes:
         return result
     takeover = [e.start.earliest for e in regime_dates(scenario)
