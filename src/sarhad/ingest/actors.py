@@ -101,9 +101,22 @@ class ActorResolver:
     def expr(self, ucdp_id: pl.Expr, name: pl.Expr) -> pl.Expr:
         """Resolved actor id: by UCDP id (and its group), else by name; null when unknown."""
         by_id = ucdp_id.replace_strict(self.by_ucdp, default=None, return_dtype=pl.String)
-        by_name = name_key(name).replace_strict(self.by_name, default=None,
-                                                return_dtype=pl.String)
-        return pl.coalesce(by_id, by_name)
+        return pl.coalesce(by_id, self.name_expr(name))
+
+    def name_expr(self, name: pl.Expr) -> pl.Expr:
+        """Actor id by name or alias alone."""
+        return name_key(name).replace_strict(self.by_name, default=None,
+                                             return_dtype=pl.String)
+
+    def resolve(self, frame: pl.DataFrame, id_col: str, name_col: str) -> pl.Series:
+        """:meth:`expr` for a whole frame, matching each distinct name once (names repeat:
+        hundreds of distinct strings among hundreds of thousands of events)."""
+        names = frame.get_column(name_col).unique().drop_nulls()
+        keys = pl.select(self.name_expr(pl.lit(names))).to_series()
+        return frame.select(pl.coalesce(
+            pl.col(id_col).replace_strict(self.by_ucdp, default=None, return_dtype=pl.String),
+            pl.col(name_col).replace_strict(names, keys, default=None,
+                                            return_dtype=pl.String))).to_series()
 
 
 _CACHE: dict[int, tuple[Scenario, ActorResolver]] = {}

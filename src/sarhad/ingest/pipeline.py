@@ -77,27 +77,37 @@ def _adapter_for(header: list[str], path: Path, source: str | None, name: str) -
     return found
 
 
-def _map_distinct(frame: pl.DataFrame, keys: list[str], exprs: dict[str, pl.Expr]
-                  ) -> pl.DataFrame:
-    """Evaluate ``exprs`` (functions of ``keys``) once per distinct combination of the keys and
-    join the results back: places and actor names repeat, so regexes run on hundreds of
-    distinct strings instead of every row."""
-    distinct = frame.select(keys).unique().with_columns(**exprs)
-    return frame.join(distinct, on=keys, how="left", nulls_equal=True, maintain_order="left")
+def _per_distinct(frame: pl.DataFrame, col: str, expr: Callable[[pl.Expr], pl.Expr],
+                  dtype: pl.DataType) -> pl.Series:
+    """``expr`` of a column, evaluated once per distinct value and looked up for every row:
+    place names repeat, so the regexes run on a few hundred strings instead of every row."""
+    values = frame.get_column(col).unique()
+    mapped = pl.select(expr(pl.lit(values)).alias("m")).to_series().cast(dtype)
+    non_null = values.is_not_null()
+    on_null = mapped.filter(~non_null)
+    out = frame.select(pl.col(col).replace_strict(values.filter(non_null),
+                                                  mapped.filter(non_null), default=None,
+                                                  return_dtype=dtype)).to_series()
+    if on_null.len() and on_null[0] is not None:
+        out = out.fill_null(on_null[0]) if frame.get_column(col).null_count() else out
+    return out.alias(col)
 
 
 def _prepare(canon: pl.DataFrame, *, source: str, scenario: Scenario) -> pl.DataFrame:
     """Canonical rows -> store rows: places, actors, ids, duplicates flagged as problems."""
     res = resolver(scenario)
-    canon = _map_distinct(canon, ["province_raw", "district_raw"], {
-        "province": places.province_expr(pl.col("province_raw")),
-        "former_fata": places.former_fata_expr(pl.col("province_raw"), pl.col("district_raw")),
-        "district": places.district_expr(pl.col("district_raw")),
-    })
-    canon = _map_distinct(canon, ["side_a_id", "side_a"], {
-        "side_a_actor": res.expr(pl.col("side_a_id"), pl.col("side_a"))})
-    canon = _map_distinct(canon, ["side_b_id", "side_b"], {
-        "side_b_actor": res.expr(pl.col("side_b_id"), pl.col("side_b"))})
+    fata_prov = _per_distinct(canon, "province_raw", places.fata_province_expr, pl.Boolean())
+    kp = _per_distinct(canon, "province_raw", places.kp_expr, pl.Boolean())
+    merged = _per_distinct(canon, "district_raw", places.merged_district_expr, pl.Boolean())
+    canon = canon.with_columns(
+        _per_distinct(canon, "province_raw", places.province_expr, pl.String())
+        .alias("province"),
+        (fata_prov | (kp & merged)).alias("former_fata"),
+        _per_distinct(canon, "district_raw", places.district_expr, pl.String())
+        .alias("district"),
+        res.resolve(canon, "side_a_id", "side_a").alias("side_a_actor"),
+        res.resolve(canon, "side_b_id", "side_b").alias("side_b_actor"),
+    )
     dup = pl.col("event_id").is_not_null() & ~pl.col("event_id").is_first_distinct()
     # release and file hash are per file: stored once in 'files', not on every event
     return canon.with_columns(

@@ -124,15 +124,28 @@ def district_expr(district: pl.Expr) -> pl.Expr:
         r"(?i)\s+(tribal district|district|tribal agency|agency|tehsil)$", "")
 
 
+def fata_province_expr(province: pl.Expr) -> pl.Expr:
+    """The province name itself means the former tribal areas (GED, GTD, older ACLED)."""
+    pkey = place_key(province).str.replace(_SUFFIXES, "")
+    return pkey.is_in(list(_FATA)).fill_null(False)
+
+
+def kp_expr(province: pl.Expr) -> pl.Expr:
+    pkey = place_key(province).str.replace(_SUFFIXES, "")
+    return (pkey.replace_strict(PROVINCES, default=None, return_dtype=pl.String) == KP
+            ).fill_null(False)
+
+
+def merged_district_expr(district: pl.Expr) -> pl.Expr:
+    """A district (agency, frontier region) of the former FATA."""
+    dkey = place_key(district).str.replace(_DISTRICT_SUFFIXES, "")
+    return dkey.is_in(list(_FATA_DISTRICTS)).fill_null(False)
+
+
 def former_fata_expr(province: pl.Expr, district: pl.Expr) -> pl.Expr:
     """True when the event lies in the former tribal areas: coded to FATA as a province, or to
     a merged district of Khyber Pakhtunkhwa (after the 2018 merger)."""
-    pkey = place_key(province).str.replace(_SUFFIXES, "")
-    dkey = place_key(district).str.replace(_DISTRICT_SUFFIXES, "")
-    in_fata = pkey.is_in(list(_FATA)).fill_null(False)
-    kp = pkey.replace_strict(PROVINCES, default=None, return_dtype=pl.String) == KP
-    merged = dkey.is_in(list(_FATA_DISTRICTS)).fill_null(False) & kp.fill_null(False)
-    return in_fata | merged
+    return fata_province_expr(province) | (kp_expr(province) & merged_district_expr(district))
 
 
 def normalise_province(name: str) -> tuple[str, bool]:
