@@ -248,7 +248,7 @@ def test_interval_coverage_near_nominal():
     G = A.sum(axis=2)
     rho = spectral_radius(G)
     rng = np.random.default_rng(2022)
-    n, hit_g, hit_r = 120, 0, 0
+    n, hit_g, hit_r, hit_p = 120, 0, 0, 0
     for _ in range(n):
         sims = model.simulate(2500.0, rng=rng)
         h = HawkesProcess().fit(sims, T=2500.0)
@@ -256,8 +256,12 @@ def test_interval_coverage_near_nominal():
         hit_g += lo[0, 1] <= G[0, 1] <= hi[0, 1]
         rlo, rhi = h.branching_ratio_ci(0.1)
         hit_r += rlo <= rho <= rhi
+        plo, phi = h.profile_excitation_ci(0, 1, alpha=0.1)
+        hit_p += plo <= G[0, 1] <= phi
+    # binomial sd at n=120 is 2.7 points; allow about 3 sd either side
     assert 0.80 <= hit_g / n <= 0.98
     assert 0.80 <= hit_r / n <= 0.98
+    assert 0.80 <= hit_p / n <= 0.98
 
 
 def test_analytic_hessian_matches_differences_of_the_gradient():
