@@ -186,13 +186,12 @@ def level_effects(series: np.ndarray, *, start_month: str, measure: Measure,
     level = 1 - alpha
     word = _MEASURE_WORD[measure]
     effects: list[Effect] = []
-    usable, notes = [], []
+    usable = []
     for name, lo, hi in regimes:
         a = month_index(lo) - first
         b = n - 1 if hi is None else month_index(hi) - first
         inside = max(0, min(b, n - 1) - max(a, 0) + 1)
         if hi is None and a < MIN_PRE_MONTHS:
-            notes.append(f"{name}: fewer than {MIN_PRE_MONTHS} months before it in the window")
             effects.append(_silent(name, measure, window, f"only {max(a, 0)} months before "
                                    f"{lo} in the window; need {MIN_PRE_MONTHS} to set a "
                                    "pre-regime trend"))
