@@ -76,7 +76,7 @@ def main() -> None:
     ap.add_argument("--no-serial", action="store_true")
     ap.add_argument("--draws", type=int, default=1000)
     ap.add_argument("--cli", action="store_true",
-                    help="also time 'sarhad backtest --workers N --json' in a fresh process "
+                    help="also time 'sarhad backtest --json' (1 and N workers) in a fresh process "
                          "(everything included: start-up, imports, loading the bundled data)")
     args = ap.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} "
@@ -90,13 +90,15 @@ def main() -> None:
     for actor in actors:
         one(actor, workers=args.workers, serial=not args.no_serial, draws=args.draws)
         if args.cli:
-            cmd = [sys.executable, "-m", "sarhad", "backtest", "--workers", str(args.workers),
-                   "--draws", str(args.draws), "--json"] + (["--actor", actor] if actor else [])
-            t0 = time.perf_counter()
-            proc = subprocess.run(cmd, capture_output=True, text=True)
-            wall = time.perf_counter() - t0
-            print(f"[{actor or 'national'}] '{' '.join(cmd[3:])}' in a fresh process: "
-                  f"{wall:.1f} s (exit {proc.returncode})")
+            for w in sorted({1, args.workers}):
+                cmd = [sys.executable, "-m", "sarhad", "backtest", "--workers", str(w),
+                       "--draws", str(args.draws), "--json"] + (["--actor", actor] if actor
+                                                                else [])
+                t0 = time.perf_counter()
+                proc = subprocess.run(cmd, capture_output=True, text=True)
+                wall = time.perf_counter() - t0
+                print(f"[{actor or 'national'}] '{' '.join(cmd[3:])}' in a fresh process: "
+                      f"{wall:.1f} s (exit {proc.returncode})")
 
 
 if __name__ == "__main__":

@@ -79,8 +79,9 @@ def forecast(
     the origin month, and its draws carry parameter uncertainty, overdispersion and possible
     regime change. The same --seed gives the same file, byte for byte.
 
-    Example: sarhad forecast --target fatalities --country PAK --actor ttp --origin 2021-12
-    --horizon 12 --draws 1000 --out ttp.csv
+    Example:
+
+      sarhad forecast --actor ttp --origin 2021-12 --horizon 12 --draws 1000 --out ttp.csv
     """
     from sarhad.forecast.api import make_forecast
 
@@ -168,7 +169,9 @@ def backtest(
     90% intervals. Baselines: zero, last value, Poisson around the 12-month mean, bootstrap of
     12 months, negative binomial of 36 months.
 
-    Example: sarhad backtest --actor ttp --workers 2 --plot ttp-backtest.png
+    Example:
+
+      sarhad backtest --actor ttp --workers 2 --plot ttp-backtest.png
     """
     from sarhad.forecast.api import backtest as run
     from sarhad.forecast.api import backtest_charts
@@ -265,7 +268,9 @@ def ask(
     both are scored. Every answer records the question's hash, the model version, the data's
     latest date and the time; the ledger is append-only and hash-chained.
 
-    Example: sarhad ask --only ttp-fatalities-not-lower-2022
+    Example:
+
+      sarhad ask --only ttp-fatalities-not-lower-2022
     """
     from sarhad.forecast.ledger import Ledger, ask_questions, load_questions
 
@@ -316,7 +321,9 @@ def resolve(
     window); human questions by 'resolve --set ID yes|no --source TEXT'. Scores: Brier and log
     score (lower is better), per answer and per forecaster.
 
-    Example: sarhad resolve --set talks-revived-2022 yes --source "news reports, May 2022"
+    Example:
+
+      sarhad resolve --set talks-revived-2022 yes --source "news reports"
     """
     from sarhad.forecast.ledger import (
         Ledger,
