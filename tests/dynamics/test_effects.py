@@ -182,6 +182,16 @@ def test_effects_bad_input_is_one_line_and_exit_2():
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
+def test_effects_level_option_widens_intervals():
+    r90 = json.loads(runner.invoke(app, ["effects", "--no-hawkes", "--json"]).stdout)
+    r95 = json.loads(runner.invoke(app, ["effects", "--no-hawkes", "--json", "--level",
+                                         "0.95"]).stdout)
+    a = {r["key"]: r for r in r90}["kabul-takeover-events"]
+    b = {r["key"]: r for r in r95}["kabul-takeover-events"]
+    assert b["level"] == pytest.approx(0.95) and b["estimate"] == pytest.approx(a["estimate"])
+    assert b["lower"] < a["lower"] and b["upper"] > a["upper"]
+
+
 def test_effects_help_teaches():
     res = runner.invoke(app, ["effects", "--help"])
     assert res.exit_code == 0 and "Example" in res.output and "--seed" in res.output

@@ -32,6 +32,8 @@ def effects(
         "--regime", metavar="NAME:YYYY-MM[:YYYY-MM]",
         help="Add a dated regime to the count models: a step from a month, or a window of "
              "months. Repeatable. Dates up to 2021-12.")] = None,
+    level: Annotated[float, typer.Option(
+        help="Interval level (0.9: 90% intervals).", min=0.5, max=0.999)] = 0.9,
     province: Annotated[str | None, typer.Option(
         help="Count-model rows for events in one province only (e.g. Balochistan, FATA for "
              "the former tribal areas).")] = None,
@@ -54,12 +56,13 @@ def effects(
     seed: SeedOpt = 20211231,
     json_out: JsonOpt = False,
 ) -> None:
-    """Test the analysis's mechanisms against the event record: estimates with 90% intervals.
+    """Test the analysis's mechanisms against the event record: estimates with intervals.
 
-    Each row names the claim (paragraph ids), the estimate, its interval, the data window, the
-    method and a plain reading; where the data cannot speak it says why instead. Count models
-    (negative binomial) give the takeover and cease-fire effects on TTP violence; Hawkes
-    processes give whether IS-K or US violence was followed by TTP violence.
+    Each row names the claim (paragraph ids), the estimate, its interval (90% unless --level),
+    the data window, the method and a plain reading; where the data cannot speak it says why
+    instead. Count models (negative binomial) give the takeover and cease-fire effects on TTP
+    violence and its share of deaths; Hawkes processes give whether IS-K or US violence was
+    followed by TTP violence.
 
     Example: sarhad effects --since 2016-01 --regime zarb:2019-03 --plot effects.png
     """
@@ -73,7 +76,8 @@ def effects(
     scn = scenario_from(scenario)
     extra = [parse_regime(r) for r in (regime or [])]
     store = open_store(db, read_only=True)
-    result = mechanism_effects(store, scn, seed=seed, since=since, end=end, extra_regimes=extra,
+    result = mechanism_effects(store, scn, seed=seed, alpha=1 - level, since=since, end=end,
+                               extra_regimes=extra,
                                imputations=imputations, coarse=mode, hawkes=not no_hawkes,
                                province=province)
     if plot is not None:
@@ -95,9 +99,10 @@ def effects(
     if json_out:
         emit_json([e.as_dict() for e in result.effects])
         return
-    t = Table(title="Mechanisms tested against the event record (90% intervals)",
+    pct = f"{level:.0%}" if round(level * 100) == level * 100 else f"{level:.1%}"
+    t = Table(title=f"Mechanisms tested against the event record ({pct} intervals)",
               title_justify="left")
-    for col in ("#", "mechanism", "cites", "estimate", "90% interval", "window"):
+    for col in ("#", "mechanism", "cites", "estimate", f"{pct} interval", "window"):
         t.add_column(col, overflow="fold")
     for i, e in enumerate(result.effects, 1):
         est = f"{e.estimate:.2f}" if e.speaks and e.estimate is not None else "—"
