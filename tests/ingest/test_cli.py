@@ -39,6 +39,7 @@ def test_ingest_then_series_and_data_on_that_store(tmp_path):
     assert series == [{"month": "2021-01", "value": 3}]
     info = json.loads(run_ok("data", "--db", str(db), "--json"))
     assert info["files"][0]["rows"] == 2 and info["summary"][0]["events"] == 1
+    assert "Sundberg" in info["files"][0]["citation"]     # each source's citation is kept
 
 
 def test_series_csv_and_plot_from_the_bundled_data(tmp_path):

@@ -51,6 +51,9 @@ class Acled(Adapter):
     optional = ("time_precision", "disorder_type", "sub_event_type", "assoc_actor_1",
                 "assoc_actor_2", "iso", "admin2", "location", "timestamp")
     documentation = "https://acleddata.com/resources/general-guides/ (ACLED Codebook)"
+    citation = ("Armed Conflict Location & Event Data Project (ACLED). Raleigh, Linke, Hegre "
+                "and Karlsen (2010). Introducing ACLED. Journal of Peace Research 47(5): "
+                "651-660.")
 
     def canonical(self, raw: pl.LazyFrame) -> pl.LazyFrame:
         raw = ensure_columns(raw, self.optional)

@@ -65,6 +65,8 @@ class Adapter:
     optional: ClassVar[tuple[str, ...]] = ()
     #: the publisher's documentation of the columns
     documentation: ClassVar[str] = ""
+    #: how to cite the data (shown by ``sarhad data``)
+    citation: ClassVar[str] = ""
 
     def matches(self, header: Sequence[str], path: Path | None = None) -> bool:
         cols = {c.strip().lower() for c in header}
@@ -158,7 +160,11 @@ def format_problems(templates: list[str], raw_rows: list[dict[str, Any]]) -> lis
     """Fill problem templates with the raw values of their rows (only the failing rows)."""
     out = []
     for template, row in zip(templates, raw_rows, strict=True):
-        out.append(_FIELD.sub(lambda m, row=row: str(row.get(m.group(1)) or ""), template))
+
+        def value(m: re.Match[str], row: dict[str, Any] = row) -> str:
+            return str(row.get(m.group(1)) or "")
+
+        out.append(_FIELD.sub(value, template))
     return out
 
 

@@ -40,6 +40,8 @@ class Gtd(Adapter):
                 "nkill")
     optional = ("city", "latitude", "longitude", "attacktype1_txt", "targtype1_txt", "nwound")
     documentation = "https://www.start.umd.edu/gtd/downloads/Codebook.pdf"
+    citation = ("National Consortium for the Study of Terrorism and Responses to Terrorism "
+                "(START), University of Maryland. Global Terrorism Database.")
 
     def canonical(self, raw: pl.LazyFrame) -> pl.LazyFrame:
         raw = ensure_columns(raw, self.optional)

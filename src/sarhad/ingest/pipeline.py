@@ -241,6 +241,7 @@ def ingest_file(store: Store, path: Path | str, *, source: str | None = None,
     if table is None:
         row = first_row(store.con, "SELECT source, source_version, encoding FROM files "
                         "WHERE sha256 = ? ORDER BY ingest_id LIMIT 1", [sha])
+        assert row is not None
         return IngestReport(name, sha, row[0], row[1], row[2], already_loaded=True,
                             seconds=time.perf_counter() - started)
     assert adapter is not None
@@ -252,7 +253,7 @@ def ingest_file(store: Store, path: Path | str, *, source: str | None = None,
     report = IngestReport(name, sha, adapter.name, version, table.encoding)
     report.timings["read"] = time.perf_counter() - started
     return _ingest_raw(store, table, adapter, report, scenario=scenario, strict=strict,
-                       label=str(path.resolve()), citation=citation,
+                       label=str(path.resolve()), citation=citation or adapter.citation or None,
                        on_before_commit=on_before_commit, started=started)
 
 

@@ -14,6 +14,7 @@ fatality estimates; country from ``iso3``, else from the Gleditsch-Ward ``countr
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
@@ -145,8 +146,11 @@ class UcdpCandidate(Adapter):
     required = GED_REQUIRED
     optional = GED_OPTIONAL
     documentation = "https://ucdp.uu.se/downloads/ (UCDP Candidate Events Dataset codebook)"
+    citation = ("UCDP Candidate Events Dataset, CC BY 4.0. Hegre, Croicu, Eck and Högbladh "
+                "(2020). Introducing the UCDP Candidate Events Dataset. Research & Politics "
+                "7(3).")
 
-    def matches(self, header, path=None):  # type: ignore[override]
+    def matches(self, header: Sequence[str], path: Path | None = None) -> bool:
         return super().matches(header) and looks_like_candidate(path)
 
     def version_from(self, path: Path) -> str | None:
@@ -165,6 +169,9 @@ class UcdpGed(Adapter):
     required = GED_REQUIRED
     optional = GED_OPTIONAL
     documentation = "https://ucdp.uu.se/downloads/ (UCDP GED codebook)"
+    citation = ("UCDP Georeferenced Event Dataset (GED), CC BY 4.0. Sundberg, Ralph and Erik "
+                "Melander (2013). Introducing the UCDP Georeferenced Event Dataset. Journal of "
+                "Peace Research 50(4): 523-532.")
 
     def version_from(self, path: Path) -> str | None:
         return file_version(path)

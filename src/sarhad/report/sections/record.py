@@ -28,7 +28,7 @@ MAIN_REGIONS = (FATA_LABEL, KP_LABEL, "Balochistan", "Sindh", "Punjab")
 
 
 def series_chart(rows: list[dict[str, Any]], *, title: str, measure: str = "fatalities",
-                 rules: list[dict[str, str]] | None = None) -> alt.LayerChart | alt.Chart:
+                 rules: list[dict[str, str]] | None = None) -> Any:
     """Bar chart of a monthly series (rows of ``month``, ``value`` and optionally ``series``),
     with dated vertical rules (``month``, ``label``) for regime events."""
     base = alt.Chart(plots.data(rows))
