@@ -111,3 +111,26 @@ def test_parallel_run_equals_serial_run() -> None:
     parallel = run_backtest(y, workers=2, **kw)
     assert serial.cases.equals(parallel.cases)
     assert serial.weights == parallel.weights
+
+
+@pytest.mark.slow
+def test_existing_cluster_via_scheduler_address_equals_serial_run() -> None:
+    from distributed import LocalCluster
+
+    y = _series()
+    plan = Plan(first="2009-01", last="2009-06", horizon=3, long_last=None)
+    kw = dict(start_month="2000-01", models=[CountModel(name="nb", window=48)],
+              baselines=[Bootstrap(window=12)], plan=plan, draws=100, seed=5)
+    serial = run_backtest(y, **kw)
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                      dashboard_address=None) as cluster:
+        remote = run_backtest(y, scheduler=cluster.scheduler_address, **kw)
+    assert serial.cases.equals(remote.cases)
+
+
+@pytest.mark.slow  # waits for the connection timeout (10 s)
+def test_unreachable_scheduler_is_a_clear_error() -> None:
+    from sarhad.forecast.parallel import map_tasks
+
+    with pytest.raises(SarhadError, match="cannot reach the Dask scheduler"):
+        map_tasks(abs, [(1,)], scheduler="tcp://127.0.0.1:1")
