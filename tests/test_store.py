@@ -78,3 +78,14 @@ def test_second_writer_gets_a_clear_message(tmp_path):
         holder.stdin.close()
         holder.wait(timeout=30)
     open_store(db, wait=0).close()   # free again once the other process is done
+
+
+def test_reads_work_while_a_caller_left_a_result_unfetched():
+    from sarhad.panels import monthly_series
+
+    store = open_store(None)
+    store.con.execute("SELECT * FROM events")      # fetched only partly: DuckDB 2 keeps it open
+    store.con.fetchone()
+    assert monthly_series(store, start="2021-01", end="2021-12")["value"].sum() == 448
+    assert store.count() == 6416
+    store.con.fetchall()                            # let the caller's result finish

@@ -76,7 +76,7 @@ def _default_scenario(scenario: Scenario | None) -> Scenario:
 
 def _where(store: Store, *, country: str | None, actor: str | None, province: str | None,
            start: str | None, end: str | None, scenario: Scenario | None,
-           source: Source) -> tuple[str, list[Any], str | None, pl.Expr]:
+           source: Source, gen: int) -> tuple[str, list[Any], str | None, pl.Expr]:
     """The selection as an SQL WHERE clause with its parameters, and as a polars filter on the
     monthly panel (:func:`_panel`); also the actor-resolution mode: None (the stored actor ids
     are right for this scenario) or 'recompute'."""
@@ -85,7 +85,8 @@ def _where(store: Store, *, country: str | None, actor: str | None, province: st
     pf: list[pl.Expr] = []
     if source == "ucdp":
         pf.append(pl.col("ucdp_record"))
-        cutoff = store.cached("SELECT max(date_start) FROM events WHERE source = 'ucdp'")
+        cutoff = store.cached("SELECT max(date_start) FROM events WHERE source = 'ucdp'",
+                              generation=gen)
         if cutoff is None:
             clauses.append("source = 'ucdp-candidate'")
         else:
@@ -125,7 +126,8 @@ def _where(store: Store, *, country: str | None, actor: str | None, province: st
         params.append(_next_month(last))
         pf.append(pl.col("ym") <= last.year * 100 + last.month)
     sc = _default_scenario(scenario)
-    mode = None if _stored_fingerprints(store) == {resolver(sc).fingerprint} else "recompute"
+    mode = None if _stored_fingerprints(store, gen) == {resolver(sc).fingerprint} \
+        else "recompute"
     if actor is not None:
         if actor not in sc.actor_ids:
             close = sorted(a for a in sc.actor_ids if actor.lower() in a)[:5]
@@ -142,16 +144,17 @@ def _where(store: Store, *, country: str | None, actor: str | None, province: st
     return (" AND ".join(clauses) or "TRUE"), params, mode, pl.all_horizontal(pf)
 
 
-def _panel(store: Store) -> pl.DataFrame:
+def _panel(store: Store, gen: int) -> pl.DataFrame:
     """Events summed by source, country, province, the two resolved actors and month: a few
     thousand rows, built once per store generation, from which any series is a filter and a
     sum (the store's events table is only scanned again after the next ingest)."""
-    key = ("panel", store.generation())
+    key = ("panel", gen)
     cached = store._cache.get(key)
     if cached is not None:
         return cached
-    cutoff = store.cached("SELECT max(date_start) FROM events WHERE source = 'ucdp'")
-    frame = query_frame(store.con, """
+    cutoff = store.cached("SELECT max(date_start) FROM events WHERE source = 'ucdp'",
+                          generation=gen)
+    frame = query_frame(store.reader(), """
         SELECT source,
                (source = 'ucdp' OR (source = 'ucdp-candidate'
                                     AND (?::DATE IS NULL OR date_start > ?::DATE)))
@@ -164,8 +167,9 @@ def _panel(store: Store) -> pl.DataFrame:
     return frame
 
 
-def _stored_fingerprints(store: Store) -> set[str]:
-    value = store.meta("resolver_fingerprints")
+def _stored_fingerprints(store: Store, gen: int) -> set[str]:
+    value = store.cached("SELECT value FROM meta WHERE key = 'resolver_fingerprints'",
+                         generation=gen)
     return set(value.split(",")) if value else set()
 
 
@@ -208,14 +212,15 @@ def monthly_series(store: Store, *, measure: Measure = "fatalities",
     """
     if measure not in ("fatalities", "events"):
         raise SarhadError(f"--measure: expected fatalities or events, got {measure!r}")
+    gen = store.generation()
     where, params, mode, keep = _where(store, country=country, actor=actor,
                                        province=province, start=start, end=end,
-                                       scenario=scenario, source=source)
-    con = store.con
+                                       scenario=scenario, source=source, gen=gen)
+    con = store.reader()
     with store.lock:
         if mode is None or actor is None:
             # from the monthly panel; format only the few hundred result months
-            rows = (_panel(store).filter(keep).group_by("ym")
+            rows = (_panel(store, gen).filter(keep).group_by("ym")
                     .agg(pl.col(measure).sum()).iter_rows())
             got = {f"{ym // 100:04d}-{ym % 100:02d}": int(v) for ym, v in rows}
         else:
@@ -232,12 +237,13 @@ def monthly_series(store: Store, *, measure: Measure = "fatalities",
             # the first month with data for the country, not for the actor, so panels align
             base, bparams, _, _ = _where(store, country=country, actor=None, province=None,
                                          start=None, end=end, scenario=scenario,
-                                         source=source)
-            first = store.cached(f"SELECT min(date_start) FROM events WHERE {base}", bparams)
+                                         source=source, gen=gen)
+            first = store.cached(f"SELECT min(date_start) FROM events WHERE {base}", bparams,
+                                 generation=gen)
         if end is not None:
             last = _month_start(end, "end")
         else:
-            last = store.cached("SELECT max(date_start) FROM events")
+            last = store.cached("SELECT max(date_start) FROM events", generation=gen)
     if first is None or last is None:
         return pl.DataFrame({"month": [], "value": []},
                             schema={"month": pl.String, "value": pl.Int64})
@@ -255,10 +261,11 @@ def event_table(store: Store, *, country: str | None = "PAK", actor: str | None 
     ``date_start`` then ``event_id``: the agreed columns first, then source, country, district,
     event type, UCDP ids and the pointer back to the file (sha256, line)."""
     where, params, mode, _ = _where(store, country=country, actor=actor, province=province,
-                                    start=start, end=end, scenario=scenario, source=source)
+                                    start=start, end=end, scenario=scenario, source=source,
+                                    gen=store.generation())
     cols = ", ".join(EVENT_TABLE_COLUMNS)
     with store.lock:
-        frame = query_frame(store.con, f"SELECT {cols} FROM event_records WHERE {where} "
+        frame = query_frame(store.reader(), f"SELECT {cols} FROM event_records WHERE {where} "
                             "ORDER BY date_start, event_id", params)
     if mode is not None:
         frame = _recompute_actor(frame, actor=actor, scenario=scenario)

@@ -153,18 +153,31 @@ class Store:
 
     _cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
 
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+
+    def reader(self) -> duckdb.DuckDBPyConnection:
+        """A cursor of the store's own (one per thread) for its reads: a query that a caller
+        left half-fetched on ``con`` (DuckDB 2 refuses new work on that connection until it is
+        fetched) never blocks them, and DuckDB connections are not shared across threads."""
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._local.cursor = self.con.cursor()
+        return cur
+
     def generation(self) -> int:
         """Changes whenever an ingest commits (here or in another process)."""
-        return int(scalar(self.con, "SELECT coalesce(max(ingest_id), 0) FROM files"))
+        return int(scalar(self.reader(), "SELECT coalesce(max(ingest_id), 0) FROM files"))
 
-    def cached(self, sql: str, params: list[Any] | None = None) -> Any:
+    def cached(self, sql: str, params: list[Any] | None = None, *,
+               generation: int | None = None) -> Any:
         """A scalar query's value, remembered until the next ingest: panels ask for the same
-        first and last dates on every call."""
-        key = (self.generation(), sql, tuple(params or ()))
+        first and last dates on every call. Pass ``generation`` when already known."""
+        gen = self.generation() if generation is None else generation
+        key = (gen, sql, tuple(params or ()))
         if key not in self._cache:
             if len(self._cache) > 256:
                 self._cache.clear()
-            self._cache[key] = scalar(self.con, sql, params)
+            self._cache[key] = scalar(self.reader(), sql, params)
         return self._cache[key]
 
     def close(self) -> None:
@@ -180,19 +193,19 @@ class Store:
 
     # -- what is loaded --------------------------------------------------------------------
     def meta(self, key: str) -> str | None:
-        return scalar(self.con, "SELECT value FROM meta WHERE key = ?", [key])
+        return scalar(self.reader(), "SELECT value FROM meta WHERE key = ?", [key])
 
     def files(self) -> list[dict[str, Any]]:
-        cur = self.con.execute("SELECT * FROM files ORDER BY ingest_id")
+        cur = self.reader().execute("SELECT * FROM files ORDER BY ingest_id")
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
     def has_file(self, sha256: str) -> bool:
-        return scalar(self.con, "SELECT count(*) FROM files WHERE sha256 = ?", [sha256]) > 0
+        return scalar(self.reader(), "SELECT count(*) FROM files WHERE sha256 = ?", [sha256]) > 0
 
     def summary(self) -> list[dict[str, Any]]:
         """Per source and country: events, fatalities, first and last day."""
-        cur = self.con.execute("""
+        cur = self.reader().execute("""
             SELECT source, string_agg(DISTINCT source_version, ', ') AS versions,
                    country, count(*) AS events, sum(best) AS fatalities,
                    min(date_start) AS first, max(date_start) AS last
@@ -201,10 +214,10 @@ class Store:
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
     def latest_date(self) -> dt.date | None:
-        return scalar(self.con, "SELECT max(date_start) FROM events")
+        return scalar(self.reader(), "SELECT max(date_start) FROM events")
 
     def count(self) -> int:
-        return scalar(self.con, "SELECT count(*) FROM events")
+        return scalar(self.reader(), "SELECT count(*) FROM events")
 
 
 def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
