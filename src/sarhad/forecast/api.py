@@ -347,7 +347,8 @@ def backtest_charts(result: BacktestResult, *, model: str | None = None) -> Any:
     rows = [{"forecaster": r["forecaster"], "horizon": r["horizon"], "crps": r["crps"]}
             for r in result.summary().to_dicts() if r["forecaster"] != "zero"]
     score = alt.Chart(plots.data(rows)).mark_line(point=True).encode(
-        x=alt.X("horizon:Q", title="horizon (months)"), y=alt.Y("crps:Q", title="mean CRPS"),
+        x=alt.X("horizon:Q", title="horizon (months)", axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("crps:Q", title="mean CRPS"),
         color=alt.Color("forecaster:N")).properties(width=320, height=220,
                                                    title="Score by horizon (lower is better)")
     pit = alt.Chart(plots.data([{"bin": f"{p['lo']:.1f}", "share": p["share"]}
@@ -362,6 +363,7 @@ def backtest_charts(result: BacktestResult, *, model: str | None = None) -> Any:
     rel = alt.Chart(plots.data(rel_rows)).mark_line(point=True).encode(
         x=alt.X("forecast:Q", title="forecast probability", scale=alt.Scale(domain=[0, 1])),
         y=alt.Y("observed:Q", title="observed frequency", scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("event:N"))
-    return alt.hconcat(score, pit, (diag + rel).properties(width=220, height=220,
-                                                           title="Reliability"))
+        color=alt.Color("event:N", scale=alt.Scale(range=plots.PALETTE[2:4]),
+                        legend=alt.Legend(title=f"{model}: event")))
+    return alt.hconcat(score, pit, (diag + rel).properties(
+        width=220, height=220, title="Reliability")).resolve_scale(color="independent")
