@@ -73,6 +73,7 @@ def test_calibrate_explain_discover_json(tmp_path):
     res = run("explain", "--policy", "talks", "--versus", "status-quo", "--runs", "60",
               "--months", "6", "--json")
     assert res.exit_code == 0, res.output
+    assert "NaN" not in res.stdout and "Infinity" not in res.stdout  # strict JSON
     names = [r["mechanism"] for r in json.loads(res.stdout)]
     assert "deal-dividend" in names and names[-1] == "(interactions)"
     res = run("discover", "--policy", "talks", "--runs", "200", "--months", "6", "--json")

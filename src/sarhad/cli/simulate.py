@@ -77,8 +77,8 @@ def _posterior(path: Path | None) -> dict[str, Any] | None:
     return out
 
 
-def _fmt(x: float) -> str:
-    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
+def _fmt(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x))):
         return "-"
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.2f}"
 
@@ -387,8 +387,9 @@ def sweep(
     sim = _sim(scenario, db, origin, policy)
     res = run_sweep(sim, policy, runs=runs, months=months, seed=seed, chunks=chunks,
                     scheduler=scheduler)
-    rows = [{"policy": p, "outcome": k, "label": OUTCOMES[k], **distribution(v)}
-            for p, out in res.items() for k, v in out.items()]
+    rows: list[dict[str, Any]] = [
+        {"policy": p, "outcome": k, "label": OUTCOMES[k], **distribution(v)}
+        for p, out in res.items() for k, v in out.items()]
     if json_out:
         emit_json(rows)
         return

@@ -68,8 +68,8 @@ def decompose(sim: Simulator, policy: str, *, outcome: str = "ttp_fatalities", r
     none = value(all_off)
     rest = float((full - none).mean()) - sum(r["contribution"] for r in rows)
     rows.append({"mechanism": "(interactions)", "on": float(full.mean()),
-                 "off": float(none.mean()), "contribution": rest, "low": float("nan"),
-                 "high": float("nan"), "share_runs_raised": float("nan")})
+                 "off": float(none.mean()), "contribution": rest, "low": None,
+                 "high": None, "share_runs_raised": None})
     return rows
 
 
