@@ -300,25 +300,24 @@ class NegBinCountModel:
             raise SarhadError(f"every month from {month_label(int(fit_months[0]))} to "
                               f"{month_label(int(fit_months[-1]))} is zero: a count model has "
                               "nothing to fit (a zero forecast or a baseline is the honest answer)")
-        ar_cols, kept_lags = [], []
-        for lag in lags:
-            col = np.log1p(y_arr[p0 - lag: n - lag])
-            if np.ptp(col) == 0:
-                # a constant lagged series cannot be told from the intercept
-                notes.append(f"ar{lag} dropped: the lagged series is constant in the fitting "
-                             "sample")
-                continue
-            ar_cols.append(col)
-            kept_lags.append(lag)
-        lags = tuple(kept_lags)
-        if ar_cols:
-            X = np.column_stack([X, *ar_cols])
         names_all = names + [f"ar{lag}" for lag in lags]
-        p = X.shape[1]
+        p = len(names_all)
         if len(y_fit) < p + 3:
             raise SarhadError(f"series too short: {len(y_fit)} usable months for {p + 1} "
                               f"parameters ({', '.join(names_all)}, alpha); give at least "
                               f"{p + 4} months")
+        ar_cols = []
+        for lag in lags:
+            col = np.log1p(y_arr[p0 - lag: n - lag])
+            if np.ptp(col) == 0:
+                # a constant lagged series cannot be told from the intercept; refuse (callers
+                # such as the forecasters fall back to a baseline) rather than guess
+                raise SarhadError(f"the design is singular: the lagged series of ar{lag} is "
+                                  f"constant ({int(y_arr[p0 - lag])} every month) in the "
+                                  "fitting sample; fit without AR terms or use a baseline")
+            ar_cols.append(col)
+        if ar_cols:
+            X = np.column_stack([X, *ar_cols])
         if np.linalg.matrix_rank(X) < p:
             raise SarhadError("the design is singular (two terms carry the same information, e.g. "
                               "a regime that coincides with a seasonal pattern); drop one")
