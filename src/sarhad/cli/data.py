@@ -4,7 +4,7 @@ from where, and how to cite it) and ``series`` (the monthly series the models us
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.markup import escape
@@ -12,6 +12,9 @@ from rich.table import Table
 
 from sarhad.cli.common import DbOpt, JsonOpt, ScenarioOpt, console, emit_json, scenario_from
 from sarhad.errors import SarhadError
+
+if TYPE_CHECKING:
+    from sarhad.ingest.pipeline import IngestReport
 
 SourceChoice = Literal["ucdp", "ucdp-candidate", "acled", "gtd"]
 
@@ -55,34 +58,39 @@ def ingest(
     path = db if db is not None else default_db_path()
     reports = []
     with open_store(path, wait=wait) as store:
-        for f in files:
-            reports.append(ingest_file(store, f, source=source, version=version,
-                                       scenario=scn, strict=strict))
+        for f in files:   # each file is its own transaction: report it as soon as it is in
+            r = ingest_file(store, f, source=source, version=version, scenario=scn,
+                            strict=strict)
+            reports.append(r)
+            if not json_out:
+                _print_report(r)
     if json_out:
         emit_json([r.to_json() | {"db": str(path)} for r in reports])
         return
-    for r in reports:
-        name = escape(r.file)
-        if r.already_loaded:
-            console.print(f"{name}: already loaded (same content, sha256 {r.sha256[:12]}…); "
-                          "nothing changed")
-            continue
-        ver = f" {r.version}" if r.version else ""
-        console.print(f"[bold]{name}[/]: {r.source}{ver}, {r.rows:,} rows, encoding "
-                      f"{r.encoding} -> loaded {r.loaded:,} events ({r.replaced:,} replacing an "
-                      f"earlier release, {r.unchanged:,} kept from a newer one), skipped "
-                      f"{r.skipped:,} in {r.seconds:.2f} s")
-        if r.skipped:
-            reasons = ", ".join(f"{k} {v:,}" for k, v in r.skip_reasons.items())
-            console.print(f"  skipped rows by field: {reasons}")
-            for p in r.problems:
-                console.print(f"  {escape(str(p))}")
-            if r.skipped > len(r.problems):
-                console.print(f"  ... and {r.skipped - len(r.problems):,} more")
-        if r.unresolved:
-            console.print("  names matching no scenario actor (events): " + escape(
-                ", ".join(f"{n} ({c:,})" for n, c in r.unresolved)))
     console.print(f"store: {escape(str(path))}")
+
+
+def _print_report(r: IngestReport) -> None:
+    name = escape(r.file)
+    if r.already_loaded:
+        console.print(f"{name}: already loaded (same content, sha256 {r.sha256[:12]}…); "
+                      "nothing changed")
+        return
+    ver = f" {r.version}" if r.version else ""
+    console.print(f"[bold]{name}[/]: {r.source}{ver}, {r.rows:,} rows, encoding "
+                  f"{r.encoding} -> loaded {r.loaded:,} events ({r.replaced:,} replacing an "
+                  f"earlier release, {r.unchanged:,} kept from a newer one), skipped "
+                  f"{r.skipped:,} in {r.seconds:.2f} s")
+    if r.skipped:
+        reasons = ", ".join(f"{k} {v:,}" for k, v in r.skip_reasons.items())
+        console.print(f"  skipped rows by field: {reasons}")
+        for p in r.problems:
+            console.print(f"  {escape(str(p))}")
+        if r.skipped > len(r.problems):
+            console.print(f"  ... and {r.skipped - len(r.problems):,} more")
+    if r.unresolved:
+        console.print("  names matching no scenario actor (events): " + escape(
+            ", ".join(f"{n} ({c:,})" for n, c in r.unresolved)))
 
 
 def data(db: DbOpt = None, json_out: JsonOpt = False) -> None:
