@@ -157,7 +157,8 @@ def oracle_run(spec, baseline, ctx, lv, draws, rows=None):
                 ttp[i, t, p] = int(cut - prev)
                 prev = cut
             recent = recent[1:] + [float(y)]
-            imu = ctx.isk_level * (max(isk, 1e-3) / max(ctx.isk0, 1e-3)) ** q["isk_violence"]
+            imu = ctx.isk_level * (max(isk, 1e-3) / max(ctx.isk0, 1e-3)) ** q["isk_violence"] \
+                * math.exp(q["isk_outbid"] * c)
             isk_out[i, t] = _ppf(u[U_ISK], imu)
             urb = float(sum(ttp[i, t, p] for p in range(P) if urban[p]))
             pres = _u(pres * (1 - q["pressure_decay"]) + q["pressure_sensitivity"]

@@ -105,6 +105,14 @@ def test_disloyal_hardliners_go_to_isk_and_feed_it():
     assert np.all(m.cohesion(new, loy, size) < m.cohesion(status, loy, size))
 
 
+def test_isk_outbids_during_ttp_ceasefire_and_grows_with_strength():
+    kw = dict(isk_violence=a(1.0), isk_outbid=a(0.3))
+    calm = m.isk_mean(a(0.3), 0.3, 3.0, a(0.0), **kw)
+    np.testing.assert_allclose(calm, 3.0)
+    assert np.all(m.isk_mean(a(0.3), 0.3, 3.0, a(1.0), **kw) > calm)
+    assert np.all(m.isk_mean(a(0.6), 0.3, 3.0, a(0.0), **kw) > calm)
+
+
 def test_strong_ttp_reabsorbs_splinters():
     status = np.ones((R, 1), dtype=np.int8)
     u = np.full((R, 1), 0.05)

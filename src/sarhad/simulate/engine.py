@@ -55,6 +55,7 @@ MECHANISMS: dict[str, dict[str, float]] = {
     "broken-commitments": {"broken_commitment": 0.0},
     "inducements": {"inducement_effect": 0.0},
     "defections-to-isk": {"isk_absorb": 0.0},
+    "outbidding": {"isk_outbid": 0.0},
     "threat-cooperation": {"threat_pull": 0.0},
     "cooperation-intelligence": {"coop_intel": 0.0},
 }
@@ -227,7 +228,8 @@ def step(s: State, lv: Levers, prm: Mapping[str, np.ndarray], ctx: Context, det_
     y = mech.poisson_ppf(u[:, U_COUNT], lam)
     y_p = mech.systematic_split(y, w, u[:, U_SPLIT])
     s.recent = np.concatenate([s.recent[:, 1:], y[:, None].astype(float)], axis=1)
-    isk_mu = mech.isk_mean(s.isk, ctx.isk0, ctx.isk_level, isk_violence=prm["isk_violence"])
+    isk_mu = mech.isk_mean(s.isk, ctx.isk0, ctx.isk_level, cf, isk_violence=prm["isk_violence"],
+                           isk_outbid=prm["isk_outbid"])
     y_isk = mech.poisson_ppf(u[:, U_ISK], isk_mu)
     # 11. domestic pressure after urban attacks (P16)
     urban = y_p[:, ctx.urban].sum(axis=1).astype(float)

@@ -239,10 +239,16 @@ def province_weights(shares: Array, presence: Array, presence0: float) -> tuple[
     return total / presence0, weights
 
 
-def isk_mean(isk: Array, isk0: float, level: float, *, isk_violence: Array) -> Array:
-    """IS-K's expected monthly fatalities: ``level * (isk / isk0) ** isk_violence`` (P12: a
-    stronger IS-K outbids with more violence); ``level`` is its recent record."""
-    return level * np.power(np.maximum(isk, 1e-3) / max(isk0, 1e-3), isk_violence)
+def isk_mean(isk: Array, isk0: float, level: float, ceasefire: Array, *, isk_violence: Array,
+             isk_outbid: Array) -> Array:
+    """IS-K's expected monthly fatalities (P12, P24):
+
+    ``level * (isk / isk0) ** isk_violence * exp(isk_outbid * ceasefire)``
+
+    A stronger IS-K kills more, and it outbids the TTP with violence while the TTP holds a
+    cease-fire; ``level`` is IS-K's recent record."""
+    return level * np.power(np.maximum(isk, 1e-3) / max(isk0, 1e-3), isk_violence) \
+        * np.exp(isk_outbid * ceasefire)
 
 
 # --- pressure, relations, diplomacy, US cooperation -------------------------------------------

@@ -292,6 +292,7 @@ PARAMETER_NAMES: tuple[str, ...] = (
     "taliban_leverage", "deal_gain", "aq_gain", "aq_decay", "strike_hit_rate", "leadership_loss",
     "leadership_regrowth", "ceasefire_strain", "inducement_effect", "loyalty_recovery",
     "split_threshold", "split_prob", "rejoin_prob", "isk_absorb", "isk_decay", "isk_violence",
+    "isk_outbid",
     "talks_base", "concession_weight", "mediation_weight", "ceasefire_hazard",
     "broken_commitment", "cohesion_hazard", "delivery_rate", "threat_pull", "coop_ceiling",
     "coop_adjust", "coop_intel", "threat_scale",
@@ -300,7 +301,7 @@ PARAMETER_NAMES: tuple[str, ...] = (
 UNIT_PARAMETERS = frozenset(PARAMETER_NAMES) - {
     "sanctuary_effect", "strength_elasticity", "leadership_elasticity", "cohesion_elasticity",
     "ceasefire_effect", "pressure_scale", "talks_base", "concession_weight", "mediation_weight",
-    "isk_violence", "threat_scale"}
+    "isk_violence", "isk_outbid", "threat_scale"}
 
 
 def _problems_from(err: ValidationError, scenario: Scenario) -> list[Problem]:

@@ -97,6 +97,7 @@ def build(ctx: BriefContext) -> list[Section]:
                       "deal-dividend": ("P23",), "leadership-strikes": ("P24",),
                       "ceasefire-strain": ("P12",), "broken-commitments": ("P09",),
                       "inducements": ("P21",), "defections-to-isk": ("P24",),
+                      "outbidding": ("P12",),
                       "threat-cooperation": ("P25",), "cooperation-intelligence": ("P26",)}
         blocks.append(Para(f"What drives the gap between {worst} and {base} (each mechanism "
                            "switched off in turn on the same draws; change in the mean "
