@@ -42,6 +42,7 @@ def test_help_teaches(cmd: str) -> None:
     (["forecast", "--actor", "nobody"], "--actor"),
     (["forecast", "--model", "oracle"], "--model"),
     (["forecast", "--origin", "2023-01"], "data end before"),
+    (["forecast", "--province", "Atlantis"], "no events recorded"),
     (["backtest", "--origins", "2012-01"], "--origins"),
     (["resolve", "--set", "talks-revived-2022", "maybe"], "yes or no"),
     (["ask", "/nonexistent/q.yaml"], "no such file"),

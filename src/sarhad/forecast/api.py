@@ -261,6 +261,9 @@ def make_forecast(spec: SeriesSpec, *, origin: str | None = None, horizon: int =
             month_index(origin) > month_index(last_complete_month(series.data_latest)):
         raise SarhadError(f"--origin {origin}: the data end before it (last complete month "
                           f"{last_complete_month(series.data_latest)})")
+    if not series.y.any():
+        raise SarhadError(f"no events recorded for {spec.label()} up to {series.end_month}; "
+                          "check the actor id or the province's name (see 'sarhad series')")
     if len(series.y) < 36:
         raise SarhadError(f"only {len(series.y)} months of data up to {series.end_month}; a "
                           "forecast needs at least 36")
