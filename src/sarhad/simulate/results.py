@@ -176,19 +176,26 @@ def write_tables(ens: Ensemble, urban: np.ndarray, out: Path, *,
 
 def fan_chart(ensembles: list[Ensemble], variable: str = "ttp_fatalities",
               title: str | None = None) -> Any:
-    """Altair fan chart: median line with 50% and 90% bands per policy."""
+    """Altair fan chart: median line with 50% and 90% bands, one panel per policy (shared
+    axes) so the bands do not hide each other."""
     import altair as alt
 
     from sarhad.report import plots
 
     rows = [r for e in ensembles for r in fan_rows(e, variable)]
-    base = alt.Chart(plots.data(rows)).encode(
-        x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=-45)),
-        color=alt.Color("policy:N", scale=alt.Scale(range=plots.PALETTE), title="strategy"))
-    outer = base.mark_area(opacity=0.15).encode(y=alt.Y("q05:Q", title=variable.replace("_", " ")),
-                                                y2="q95:Q")
-    inner = base.mark_area(opacity=0.3).encode(y="q25:Q", y2="q75:Q")
+    order = [e.policy for e in ensembles]
+    color = alt.Color("policy:N", scale=alt.Scale(domain=order, range=plots.PALETTE),
+                      legend=None)
+    x = alt.X("month:O", title=None, axis=alt.Axis(labelAngle=-45, labelOverlap=True))
+    base = alt.Chart().encode(x=x, color=color)
+    outer = base.mark_area(opacity=0.18).encode(
+        y=alt.Y("q05:Q", title=variable.replace("_", " ")), y2="q95:Q")
+    inner = base.mark_area(opacity=0.35).encode(y="q25:Q", y2="q75:Q")
     line = base.mark_line().encode(y="median:Q")
-    return (outer + inner + line).properties(
-        width=560, height=240,
-        title=title or f"{variable.replace('_', ' ')}: median, 50% and 90% bands")
+    layered = alt.layer(outer, inner, line, data=plots.data(rows)).properties(
+        width=260 if len(order) > 1 else 560, height=170 if len(order) > 1 else 240)
+    head = title or f"{variable.replace('_', ' ')}: median, 50% and 90% bands"
+    if len(order) == 1:
+        return layered.properties(title=f"{order[0]} - {head}")
+    return layered.facet(facet=alt.Facet("policy:N", sort=order, title=None),
+                         columns=min(3, len(order))).properties(title=head)
