@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS files (
     sha256 VARCHAR,              -- content hash: the same file twice is a no-op
     path VARCHAR,
     source VARCHAR,              -- ucdp | ucdp-candidate | acled | gtd
-    source_version VARCHAR,      -- release, e.g. 22.1 or 22.0.3
+    source_version VARCHAR,      -- release, e.g. 22.1 or 21.0.3
     version_key VARCHAR,         -- the release as a sortable string ('' when unknown)
     encoding VARCHAR,
     rows BIGINT,                 -- data records in the file

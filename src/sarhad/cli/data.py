@@ -24,12 +24,12 @@ def ingest(
                                                 "as downloaded from the publisher.")],
     source: Annotated[SourceChoice | None, typer.Option(
         "--source", help="The file's publisher; detected from its columns when omitted "
-                         "(UCDP Candidate by its file name, e.g. GEDEvent_v22_0_3.csv).")] = None,
+                         "(UCDP Candidate by its file name, e.g. GEDEvent_v21_0_3.csv).")] = None,
     db: Annotated[Path | None, typer.Option(
         "--db", metavar="PATH", help="Event store (DuckDB file) to load into. Default: "
                                      "events.duckdb in your user data directory.")] = None,
     version: Annotated[str | None, typer.Option(
-        "--version", help="Release of the data, e.g. 22.0.3; read from UCDP file names when "
+        "--version", help="Release of the data, e.g. 21.0.3; read from UCDP file names when "
                           "omitted. For one event id, a later release replaces an earlier "
                           "one.")] = None,
     strict: Annotated[bool, typer.Option(

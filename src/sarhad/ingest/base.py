@@ -172,7 +172,7 @@ _VERSION = re.compile(r"v?(\d+)[._](\d+)(?:[._](\d+))?", re.IGNORECASE)
 
 
 def version_key(version: str | None) -> str:
-    """A string that sorts releases in order: '22.0.11' -> '0022.0000.0011'; unknown -> ''."""
+    """A string that sorts releases in order: '21.0.11' -> '0021.0000.0011'; unknown -> ''."""
     if not version:
         return ""
     parts = [int(p) for p in re.findall(r"\d+", version)][:3]

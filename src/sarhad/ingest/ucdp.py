@@ -118,7 +118,7 @@ def ged_canonical(raw: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def file_version(path: Path) -> str | None:
-    """'GEDEvent_v22_1.csv' -> '22.1'; 'GEDEvent_v22_0_11.csv' -> '22.0.11'."""
+    """'GEDEvent_v22_1.csv' -> '22.1'; 'GEDEvent_v21_0_11.csv' -> '21.0.11'."""
     m = _FILE_VERSION.search(path.name)
     if not m:
         return None
