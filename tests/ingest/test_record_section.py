@@ -32,3 +32,10 @@ def test_record_section_respects_the_as_of_date(bundled_scenario):
     assert max(years) == 2015
     months = sorted({r["month"] for r in section.data["last_24_months"]})
     assert months[-1] == "2015-06-01" and months[0] == "2013-07-01"
+
+
+def test_fast_brief_skips_the_figures_but_keeps_the_numbers(bundled_scenario):
+    ctx = BriefContext(bundled_scenario, dt.date(2021, 12, 31), fast=True)
+    (section,) = build(ctx)
+    assert not [b for b in section.blocks if isinstance(b, Figure)]
+    assert any(isinstance(b, Table) for b in section.blocks)

@@ -139,8 +139,9 @@ def build(ctx: BriefContext) -> list[Section]:
         color=alt.Color("region:N", title=None, scale=alt.Scale(range=plots.PALETTE)),
         tooltip=["year:N", "region:N", "deaths:Q"],
     ).properties(width=560, height=220, title="Deaths by year and province")
-    blocks.append(Figure(plots.to_svg(bars), "Deaths by year and province, UCDP GED.",
-                         alt="stacked bars of deaths per year by province"))
+    if not ctx.fast:   # the fast brief skips figures
+        blocks.append(Figure(plots.to_svg(bars), "Deaths by year and province, UCDP GED.",
+                             alt="stacked bars of deaths per year by province"))
 
     # the TTP's share, and the article's claim that its violence rose in 2021 [P03]
     by_year = {r["year"]: r for r in table.iter_rows(named=True)}
@@ -177,11 +178,12 @@ def build(ctx: BriefContext) -> list[Section]:
              for e in regime_dates(ctx.scenario)
              if e.start.earliest and start_month <= e.start.earliest <= ctx.as_of]
     chart = series_chart(rows24, title="Deaths per month, last 24 months", rules=rules)
-    blocks.append(Figure(plots.to_svg(chart),
-                         "Deaths per month in the last 24 months of data: all events in "
-                         "Pakistan and those involving the TTP or its factions; dashed lines "
-                         "mark the scenario's regime dates.",
-                         alt="monthly deaths, all and TTP, last 24 months"))
+    if not ctx.fast:
+        blocks.append(Figure(plots.to_svg(chart),
+                             "Deaths per month in the last 24 months of data: all events in "
+                             "Pakistan and those involving the TTP or its factions; dashed "
+                             "lines mark the scenario's regime dates.",
+                             alt="monthly deaths, all and TTP, last 24 months"))
     blocks.append(Callout(
         "UCDP counts only events with at least one death and codes each to a dyad; months "
         "near a release's end may be revised in the next release. Cite: Sundberg & Melander "
