@@ -147,3 +147,26 @@ def test_negotiated_policy_runs_and_compares(sim):
     a, b = sim.compare("talks", "negotiated-talks", runs=200, months=12, seed=3)
     assert b.episodes.sum() > 0
     np.testing.assert_array_equal(a.params["talks_base"], b.params["talks_base"])
+
+
+def test_episode_table_matches_a_direct_scan(sim):
+    from sarhad.simulate.results import episodes
+
+    ens = sim.run("talks", runs=200, months=24, seed=6)
+    ep = episodes(ens)
+    expect = []
+    for r in range(ens.runs):
+        t = 0
+        while t < 24:
+            if ens.ceasefire[r, t]:
+                s = t
+                while t < 24 and ens.ceasefire[r, t]:
+                    t += 1
+                expect.append((r, s, t - s, t == 24))
+            else:
+                t += 1
+    got = list(zip(ep["run"].tolist(), ep["start"].tolist(), ep["length"].tolist(),
+                   ep["censored"].tolist(), strict=True))
+    assert got == expect and len(got) > 0
+    # a cease-fire cannot break and restart in the same month: every stretch is one agreement
+    assert len(got) == ens.episodes.sum()

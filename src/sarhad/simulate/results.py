@@ -70,6 +70,20 @@ def outcomes(ens: Ensemble, spec_urban: np.ndarray | None = None) -> dict[str, n
     }
 
 
+def episodes(ens: Ensemble) -> dict[str, np.ndarray]:
+    """Every cease-fire episode of every run: ``run``, ``start`` (month index), ``length``
+    (months) and ``censored`` (still in force at the end of the horizon, so its length is a
+    lower bound)."""
+    cf = np.asarray(ens.ceasefire, dtype=np.int8)
+    R, M = cf.shape
+    padded = np.zeros((R, M + 2), dtype=np.int8)
+    padded[:, 1:-1] = cf
+    d = np.diff(padded, axis=1)
+    sr, sc = np.nonzero(d == 1)      # starts, row-major: runs in order, months in order
+    er, ec = np.nonzero(d == -1)     # ends (exclusive), paired with starts in the same order
+    return {"run": sr, "start": sc, "length": ec - sc, "censored": ec == M}
+
+
 def distribution(x: np.ndarray) -> dict[str, float]:
     q = np.quantile(x, QUANTILES)
     return {"mean": float(np.mean(x)), "q05": float(q[0]), "q25": float(q[1]),
@@ -77,10 +91,17 @@ def distribution(x: np.ndarray) -> dict[str, float]:
 
 
 def summary_rows(ens: Ensemble, urban: np.ndarray) -> list[dict[str, Any]]:
-    """One row per outcome: its distribution over runs."""
+    """One row per outcome: its distribution over runs; then, if any cease-fire was agreed,
+    the distribution of episode lengths over episodes (censored ones included)."""
     out = outcomes(ens, urban)
-    return [{"policy": ens.policy, "outcome": k, "label": OUTCOMES[k], **distribution(v)}
+    rows = [{"policy": ens.policy, "outcome": k, "label": OUTCOMES[k], **distribution(v)}
             for k, v in out.items()]
+    ep = episodes(ens)
+    if ep["length"].size:
+        rows.append({"policy": ens.policy, "outcome": "ceasefire_episode_length",
+                     "label": "length of a cease-fire (months, over episodes)",
+                     **distribution(ep["length"].astype(float))})
+    return rows
 
 
 def compare_rows(base: Ensemble, other: Ensemble, urban: np.ndarray) -> list[dict[str, Any]]:
@@ -151,7 +172,8 @@ def state_table(ens: Ensemble) -> Any:
 
 def write_tables(ens: Ensemble, urban: np.ndarray, out: Path, *,
                  fmt: str = "parquet") -> list[Path]:
-    """Write ``violence``, ``state`` and ``summary`` tables to directory ``out``."""
+    """Write ``violence``, ``state``, ``ceasefires`` (one row per episode), ``summary`` and
+    ``fan`` tables to directory ``out``."""
     import polars as pl
 
     if fmt not in ("parquet", "csv"):
@@ -160,7 +182,12 @@ def write_tables(ens: Ensemble, urban: np.ndarray, out: Path, *,
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise SarhadError(f"{out}: cannot create directory ({err.strerror})") from None
+    ep = episodes(ens)
     tables = {"violence": violence_table(ens), "state": state_table(ens),
+              "ceasefires": pl.DataFrame({
+                  "policy": [ens.policy] * ep["run"].size, "run": ep["run"],
+                  "start": [ens.months[i] for i in ep["start"]], "length": ep["length"],
+                  "censored": ep["censored"]}),
               "summary": pl.DataFrame(summary_rows(ens, urban)),
               "fan": pl.DataFrame(fan_rows(ens))}
     paths = []
