@@ -100,9 +100,11 @@ def test_backtest_json_and_plot(tmp_path: Path) -> None:
     png = tmp_path / "bt.png"
     res = run("backtest", "--actor", "ttp", "--origins", "2019-01:2019-04", "--horizon", "3",
               "--long-until", "none", "--draws", "200", "--json", "--plot", str(png))
-    js = json.loads(res.stdout)
+    js = json.loads(res.stdout, parse_constant=lambda c: pytest.fail(f"non-JSON {c}"))
     assert set(js["baselines"]) == {"zero", "last", "poisson12", "bootstrap12", "negbin36"}
     assert {r["horizon"] for r in js["comparison"]} == {1, 2, 3}
+    # four origins are too few for a bootstrap interval: null, not NaN
+    assert all(r["lower"] is None for r in js["comparison"])
     assert js["verdict"]["n_horizons"] == 3
     assert png.exists()
     table = run("backtest", "--actor", "ttp", "--origins", "2019-01:2019-04", "--horizon", "3",

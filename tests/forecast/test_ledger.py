@@ -157,3 +157,24 @@ def test_answer_from_draws_then_resolve_when_data_arrive(tmp_path: Path,
     assert rec["by_forecaster"][0]["resolved"] == 1
     with pytest.raises(SarhadError, match="already cover"):
         L.answer_with_forecast(led, q, draws=1000, forecaster=f)
+
+
+def _append_many(path: str, n: int, tag: str) -> None:
+    led = L.Ledger(Path(path))
+    for i in range(n):
+        led.append({"kind": "note", "question_id": f"{tag}-{i}", "question_hash": "x"})
+
+
+def test_concurrent_appends_keep_the_chain(tmp_path: Path) -> None:
+    """Two processes appending at once: the file lock keeps one valid chain."""
+    import multiprocessing as mp
+
+    path = str(tmp_path / "l.jsonl")
+    ctx = mp.get_context("fork")
+    procs = [ctx.Process(target=_append_many, args=(path, 25, t)) for t in ("a", "b")]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    entries = L.Ledger(Path(path)).entries()  # raises if the chain were broken
+    assert len(entries) == 50 and [e["seq"] for e in entries] == list(range(1, 51))

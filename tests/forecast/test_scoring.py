@@ -141,3 +141,12 @@ def test_reliability_and_pit_histogram_shapes() -> None:
     assert [(r["bin"], r["observed"], r["n"]) for r in rows] == [(0, 0.0, 2), (9, 1.0, 2)]
     hist = scoring.pit_histogram(np.array([0.05, 0.15, 0.15, 0.95]))
     assert [h["n"] for h in hist] == [1, 2, 0, 0, 0, 0, 0, 0, 0, 1]
+
+
+def test_block_bootstrap_refuses_too_few_values_and_short_series_get_short_blocks() -> None:
+    rng = np.random.default_rng(5)
+    mean, lo, hi = scoring.block_bootstrap_mean(np.arange(6.0), block=6, rng=rng)
+    assert mean == 2.5 and np.isnan(lo) and np.isnan(hi)
+    # 12 values, block 12 asked: shortened to 4, so the interval has width
+    _, lo, hi = scoring.block_bootstrap_mean(rng.normal(size=12), block=12, rng=rng)
+    assert hi - lo > 0

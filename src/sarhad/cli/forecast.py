@@ -218,6 +218,25 @@ def _print_backtest(result: Any, model: str, horizon: int, seed: int) -> None:
         name = f"[bold]{f}[/]" if f == model else f
         t.add_row(name, *[f"{vals[h]:.1f}" if h in vals else "" for h in show], f"{cov:.2f}")
     console.print(t)
+    a = Table(title=f"Other scores, mean over horizons 1–{horizon}: log score on bins, "
+                    "interval score (80%), coverage (nominal .50/.80/.95), Brier",
+              title_justify="left")
+    cols = {"log_bins": "log", "is80": "IS80", "cov50": "c50", "cov80": "c80", "cov95": "c95",
+            "brier_gt0": "B>0", "brier_ge25": "B≥25"}
+    a.add_column("forecaster", no_wrap=True)
+    for head in cols.values():
+        a.add_column(head, justify="right")
+    short = result.cases.filter(pl.col("horizon") <= horizon)
+    means = short.group_by("forecaster").agg([pl.col(c).mean() for c in cols])
+    rows = {r["forecaster"]: r for r in means.to_dicts()}
+    for f in order:
+        if f in rows:
+            a.add_row(f, *[f"{rows[f][c]:.0f}" if c == "is80" else f"{rows[f][c]:.2f}"
+                           for c in cols])
+    console.print(a)
+    pit = result.pit(model)
+    console.print(f"PIT of {model} by tenth (0.10 each if calibrated): "
+                  + " ".join(f"{p['share']:.2f}" for p in pit))
     cmp = result.compare(model, seed=seed)
     c = Table(title=f"{model} minus baseline, mean CRPS (90% block-bootstrap interval); "
                     "negative = model better", title_justify="left")
@@ -234,7 +253,9 @@ def _print_backtest(result: Any, model: str, horizon: int, seed: int) -> None:
             if r.height:
                 d = r.row(0, named=True)
                 mark = "*" if d["better"] else ""
-                row.append(f"{d['diff']:+.1f}{mark} ({d['lower']:+.1f}, {d['upper']:+.1f})")
+                ci = (f"({d['lower']:+.1f}, {d['upper']:+.1f})" if d["lower"] == d["lower"]
+                      else "(too few origins)")
+                row.append(f"{d['diff']:+.1f}{mark} {ci}")
             else:
                 row.append("")
         c.add_row(*row)

@@ -177,8 +177,9 @@ class BacktestResult:
         }
 
     def to_json(self, *, model: str | None = None, seed: int = 0) -> dict[str, Any]:
+        """Everything as plain JSON types; undefined numbers (no interval) become null."""
         model = model or self.best_model()
-        return {
+        return _no_nan({
             "settings": self.settings,
             "forecasters": self.forecasters,
             "baselines": self.baselines,
@@ -191,7 +192,19 @@ class BacktestResult:
                                 "ge25": self.reliability(f, "ge25")} for f in self.forecasters},
             "ensemble_weights": self.weights,
             "ensemble_components": self.components,
-        }
+        })
+
+
+def _no_nan(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _no_nan(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_no_nan(v) for v in obj]
+    if isinstance(obj, float | np.floating) and not np.isfinite(obj):
+        return None
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
 
 
 def run_backtest(y: np.ndarray, *, start_month: str, models: Sequence[Forecaster],

@@ -311,15 +311,26 @@ class Ledger:
 
     # -- writing ------------------------------------------------------------------------------
     def append(self, entry: dict[str, Any]) -> dict[str, Any]:
-        entries = self.entries()
-        body = {**entry, "seq": len(entries) + 1, "prev": entries[-1]["hash"] if entries else ""}
-        full = {**body, "hash": hashlib.sha256(_canonical(body).encode()).hexdigest()}
+        """Append one entry, chained to the last. An exclusive lock on the file is held from
+        reading the chain to writing the line, so two processes appending at once cannot
+        both chain to the same predecessor; the line is written whole and fsynced."""
+        import fcntl
+
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with open(self.path, "a", encoding="utf-8") as fh:
-                fh.write(_canonical(full) + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+                try:
+                    entries = self.entries()
+                    body = {**entry, "seq": len(entries) + 1,
+                            "prev": entries[-1]["hash"] if entries else ""}
+                    full = {**body,
+                            "hash": hashlib.sha256(_canonical(body).encode()).hexdigest()}
+                    fh.write(_canonical(full) + "\n")
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                finally:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
         except OSError as err:
             raise SarhadError(f"{self.path}: cannot write the ledger ({err.strerror})") from None
         return full

@@ -40,6 +40,7 @@ BIN_LABELS = ("0", "1-2", "3-5", "6-10", "11-25", "26-50", "51-100", "101-250", 
 N_BINS = len(BIN_LABELS)
 INTERVAL_LEVELS = (50, 80, 95)
 BRIER_EVENTS: dict[str, tuple[str, int]] = {"brier_gt0": (">", 0), "brier_ge25": (">=", 25)}
+MIN_BOOTSTRAP_N = 12
 SCORE_NAMES = ("crps", "log_bins", "is50", "is80", "is95", "cov50", "cov80", "cov95",
                "brier_gt0", "brier_ge25")
 
@@ -160,12 +161,18 @@ def block_bootstrap_mean(d: np.ndarray, *, block: int, reps: int = 2000, alpha: 
     the resampled means. Blocks keep the serial dependence of score differences between
     overlapping forecast windows (a horizon-:math:`h` forecast shares :math:`h-1` months with its
     neighbour), which an i.i.d. bootstrap would ignore and so make intervals too narrow.
+    The block is shortened to a third of the series if needed; with fewer than
+    :data:`MIN_BOOTSTRAP_N` values no interval is given (NaN bounds).
     """
     d = np.asarray(d, dtype=float)
     n = len(d)
     if n == 0:
         return float("nan"), float("nan"), float("nan")
-    block = max(1, min(int(block), n))
+    if n < MIN_BOOTSTRAP_N:
+        # too few origins for the resampled means to say anything: no interval
+        return float(d.mean()), float("nan"), float("nan")
+    # at least three blocks fit in the series, or every resample would repeat it
+    block = max(1, min(int(block), n // 3))
     n_blocks = -(-n // block)
     starts = rng.integers(0, n - block + 1, size=(reps, n_blocks))
     idx = (starts[:, :, None] + np.arange(block)).reshape(reps, -1)[:, :n]
