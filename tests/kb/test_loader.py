@@ -246,3 +246,15 @@ def test_not_utf8(tmp_path):
     p.write_bytes(BASE.replace("The Rebels", "Les R\xe9bels").encode("latin-1"))
     (prob,) = problems_of(p)
     assert "not UTF-8" in prob.message
+
+
+def test_section_line_prefers_the_last_layer(tmp_path):
+    from sarhad.kb.loader import section_line
+
+    base = write(tmp_path, "base.yaml", BASE + "simulation:\n  alpha: 1\n  beta: 2\n")
+    update = write(tmp_path, "update.yaml", "simulation:\n  beta: 3\n")
+    scn = load_scenario([str(base), str(update)])
+    assert section_line(scn, "simulation", ["beta"]) == (str(update), 2)
+    assert section_line(scn, "simulation", ["alpha"]) == (str(base), BASE.count("\n") + 2)
+    file, line = section_line(scn, "simulation", ["alpha", "deeper"])
+    assert (file, line) == (str(base), BASE.count("\n") + 2)

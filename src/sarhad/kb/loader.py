@@ -332,21 +332,23 @@ def load_scenario(specs: Sequence[str | Path] | None = None) -> Scenario:
 def section_line(scenario: Scenario, section: str,
                  key: Iterable[Any] = ()) -> tuple[str, int | None]:
     """File and line of ``section.key...`` in the layered files, for stages that validate the
-    optional sections (``negotiation``, ``simulation``) and want to point at a line."""
-    from sarhad.kb.yamlio import load_yaml_file as _load
+    optional sections (``negotiation``, ``simulation``) and want to point at a line.
 
+    Later layers override earlier ones, so the last file that writes the exact key wins; failing
+    that, the deepest enclosing key found."""
     path = (section, *key)
     best: tuple[str, int | None] = (scenario.files[0] if scenario.files else "", None)
-    for file in scenario.files:
+    best_depth = 0
+    for file in reversed(scenario.files):
         try:
-            _, lines = _load(Path(file))
+            _, lines = load_yaml_file(Path(file))
         except YamlRefused:
             continue
-        for n in range(len(path), 0, -1):
+        if path in lines:
+            return file, lines[path]
+        for n in range(len(path) - 1, best_depth, -1):
             if path[:n] in lines:
-                if n == len(path):
-                    return file, lines[path]
-                best = (file, lines[path[:n]])
+                best, best_depth = (file, lines[path[:n]]), n
                 break
     return best
 
