@@ -20,6 +20,7 @@ block length :math:`\\max(6, h)` months.
 from __future__ import annotations
 
 import threading
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,10 +85,24 @@ def component_forecasts(y: np.ndarray, start_month: str, forecasters: Sequence[F
 
 
 def _origin_task(y_upto: np.ndarray, start_month: str, forecasters: Sequence[Forecaster],
-                 horizon: int, draws: int, seed: int, origin_key: int) -> np.ndarray:
-    # int32 halves what travels back from workers; counts stay far below 2**31
+                 horizon: int, draws: int, seed: int, origin_key: int,
+                 pack: bool = False) -> np.ndarray | tuple[str, tuple[int, ...], bytes]:
     s = component_forecasts(y_upto, start_month, forecasters, horizon, draws, seed, origin_key)
-    return np.minimum(s, np.iinfo(np.int32).max).astype(np.int32)
+    s = np.minimum(s, np.iinfo(np.int32).max).astype(np.int32)
+    if not pack:
+        return s
+    # what travels back from a worker: the smallest integer type that holds the draws, zlib
+    # level 1 (lossless; small counts compress about fivefold, and moving the draws is most
+    # of the cost of a parallel run on a small machine)
+    dtype = np.int16 if s.max(initial=0) <= np.iinfo(np.int16).max else np.int32
+    return np.dtype(dtype).str, s.shape, zlib.compress(s.astype(dtype).tobytes(), 1)
+
+
+def _unpack(item: np.ndarray | tuple[str, tuple[int, ...], bytes]) -> np.ndarray:
+    if isinstance(item, np.ndarray):
+        return item
+    dtype, shape, blob = item
+    return np.frombuffer(zlib.decompress(blob), dtype=dtype).reshape(shape).astype(np.int32)
 
 
 @dataclass
@@ -256,9 +271,11 @@ def run_backtest(y: np.ndarray, *, start_month: str, models: Sequence[Forecaster
     # scoringrules compiles its kernels when imported (seconds): do it while the forecasts run
     warm = threading.Thread(target=_import_scoringrules, daemon=True)
     warm.start()
+    pack = scheduler is not None or workers > 1
     tasks = [(y[: month_index(o) - start + 1], start_month, forecasters, horizon_of[o], draws,
-              seed, month_index(o)) for o in origins]
-    samples = map_tasks(_origin_task, tasks, workers=workers, scheduler=scheduler)
+              seed, month_index(o), pack) for o in origins]
+    samples = [_unpack(s) for s in map_tasks(_origin_task, tasks, workers=workers,
+                                             scheduler=scheduler)]
     warm.join()
 
     frames = []
