@@ -111,10 +111,10 @@ def test_hawkes_forecaster_recovers_a_poisson_rate_and_compound_fatalities() -> 
     f = HawkesForecaster(days, marks, target="events").fit(y, start_month="2015-01")
     s = f.sample(3, draws=400, rng=np.random.default_rng(3))
     assert f.model_.branching_ratio_ < 0.3
-    assert s.mean() == pytest.approx(0.5 * 30.4, rel=0.15)
+    assert s.mean() == pytest.approx(0.5 * 30.4, rel=0.2)
     g = HawkesForecaster(days, marks, target="fatalities").fit(y, start_month="2015-01")
     sf = g.sample(3, draws=400, rng=np.random.default_rng(3))
-    assert sf.mean() == pytest.approx(2 * 0.5 * 30.4, rel=0.15)
+    assert sf.mean() == pytest.approx(2 * 0.5 * 30.4, rel=0.2)
 
 
 def test_hawkes_forecaster_ignores_events_after_the_origin() -> None:
@@ -128,3 +128,20 @@ def test_hawkes_forecaster_ignores_events_after_the_origin() -> None:
     b = HawkesForecaster(flood).fit(y, start_month="2015-01")
     np.testing.assert_array_equal(a.sample(4, draws=50, rng=np.random.default_rng(0)),
                                   b.sample(4, draws=50, rng=np.random.default_rng(0)))
+
+
+def test_hawkes_background_blocks_follow_a_level_change() -> None:
+    """The rate drops from 1 to 0.2 a day for the last year: with 6-month background blocks
+    the forecast follows the recent level; one background rate for five years does not."""
+    from sarhad.forecast.models import HawkesForecaster
+
+    early = _poisson_event_days(1.0, "2015-01-01", 4 * 365, seed=6)
+    late = _poisson_event_days(0.2, "2018-12-31", 366, seed=7)
+    days = np.concatenate([early, late])
+    y = _monthly(days, "2015-01", "2019-12")
+    local = HawkesForecaster(days, background_months=6).fit(y, start_month="2015-01")
+    flat = HawkesForecaster(days, background_months=None).fit(y, start_month="2015-01")
+    m_local = local.sample(2, draws=300, rng=np.random.default_rng(1)).mean()
+    m_flat = flat.sample(2, draws=300, rng=np.random.default_rng(1)).mean()
+    assert m_local == pytest.approx(0.2 * 30.4, rel=0.3)
+    assert m_flat > 1.5 * m_local

@@ -220,11 +220,13 @@ class HawkesForecaster(BaseForecaster):
     Same-day events are separated by a seeded uniform jitter within the day
     (:func:`sarhad.dynamics.events.jitter_days`); events dated only to a week, month or year
     enter at their start date (their share is small in the UCDP record for Pakistan).
+    ``background_months`` splits the window into blocks with their own background rate (the
+    last block's rate continues into the forecast); ``None`` keeps one rate for the window.
     """
 
     def __init__(self, event_days: np.ndarray, fatalities: np.ndarray | None = None, *,
                  target: str = "events", window_months: int = 60, mark_pool: int = 300,
-                 name: str = "hawkes", seed: int = 0):
+                 background_months: int | None = 6, name: str = "hawkes", seed: int = 0):
         days = np.asarray(event_days).astype("datetime64[D]")
         if target not in ("events", "fatalities"):
             raise SarhadError(f"HawkesForecaster: target must be events or fatalities, "
@@ -239,6 +241,7 @@ class HawkesForecaster(BaseForecaster):
         self.target = target
         self.window_months = window_months
         self.mark_pool = mark_pool
+        self.background_months = background_months
         self.name = name
         self.seed = seed
 
@@ -260,8 +263,17 @@ class HawkesForecaster(BaseForecaster):
             self.fallback_ = NegBinWindow(window=36).fit(y, start_month=self.start_month_)
             return
         self.times_ = times
-        self.model_ = HawkesProcess(kernel="exp", decay_bounds=(1 / 90, 5.0)).fit(
-            [times], T=self.T_)
+        breaks: list[float] = []
+        if self.background_months:
+            # a piecewise-constant background, one level per block of months; the last block's
+            # level continues into the forecast (a local level under the self-excitation)
+            for k in range(self.window_months - self.background_months, 0,
+                           -self.background_months):
+                b = float((np.datetime64(add_months(first, k) + "-01", "D") - lo).astype(int))
+                if 0 < b < self.T_:
+                    breaks.append(b)
+        self.model_ = HawkesProcess(kernel="exp", decay_bounds=(1 / 90, 5.0),
+                                    breaks=sorted(breaks)).fit([times], T=self.T_)
         if self.fatalities is not None:
             pool = self.fatalities[sel][-self.mark_pool:]
             self.pool_ = pool if pool.size else np.zeros(1, dtype=np.int64)
