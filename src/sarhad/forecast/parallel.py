@@ -7,6 +7,7 @@ a parallel backtest is identical to the serial one for the same seed.
 
 from __future__ import annotations
 
+import logging
 import zlib
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -49,8 +50,11 @@ def map_tasks(fn: Callable[..., T], tasks: Sequence[tuple[Any, ...]], *, workers
             raise SarhadError(f"cannot reach the Dask scheduler at {scheduler}: {err}") from None
         with client:
             return _run(client, fn, tasks)
+    # on this machine only (127.0.0.1), no dashboards, and quiet: a worker that logs a lost
+    # heartbeat while the cluster shuts down is not the user's business
     with LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      host="127.0.0.1", dashboard_address=None, worker_dashboard_address=None,
+                      silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
         return _run(client, fn, tasks)
 
 
