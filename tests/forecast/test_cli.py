@@ -44,6 +44,8 @@ def test_help_teaches(cmd: str) -> None:
     (["forecast", "--origin", "2023-01"], "data end before"),
     (["forecast", "--province", "Atlantis"], "no events recorded"),
     (["backtest", "--origins", "2012-01"], "--origins"),
+    (["backtest", "--origins", "2019-01:2019-02", "--horizon", "1", "--long-until", "none",
+      "--draws", "100", "--model", "oracle"], "--model"),
     (["resolve", "--set", "talks-revived-2022", "maybe"], "yes or no"),
     (["ask", "/nonexistent/q.yaml"], "no such file"),
 ])
@@ -110,6 +112,10 @@ def test_backtest_json_and_plot(tmp_path: Path) -> None:
     table = run("backtest", "--actor", "ttp", "--origins", "2019-01:2019-04", "--horizon", "3",
                 "--long-until", "none", "--draws", "200").output
     assert "Verdict" in table and "bootstrap12" in table
+    js = json.loads(run("backtest", "--actor", "ttp", "--origins", "2019-01:2019-04",
+                        "--horizon", "2", "--long-until", "none", "--draws", "200",
+                        "--model", "ensemble", "--json").stdout)
+    assert js["model"] == "ensemble" and js["comparison"][0]["model"] == "ensemble"
 
 
 def test_ask_and_resolve_with_a_ledger(tmp_path: Path) -> None:

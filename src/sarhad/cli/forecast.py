@@ -150,6 +150,9 @@ def backtest(
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", metavar="ADDRESS", help="Run on an existing Dask cluster, e.g. "
                                                "tcp://10.0.0.5:8786.")] = None,
+    compare_model: Annotated[str | None, typer.Option(
+        "--model", help="Which forecaster to compare with the baselines (default: the one with "
+                        "the lowest mean CRPS at horizons 1..--horizon).")] = None,
     hawkes: Annotated[bool, typer.Option(
         "--hawkes", help="Also backtest the Hawkes forecaster (self-exciting events, "
                          "simulated month by month; slower).")] = False,
@@ -188,7 +191,10 @@ def backtest(
     scn = scenario_from(scenario)
     result = run(_spec(target, country, actor, province), plan=plan, draws=draws, seed=seed,
                  db=db, scenario=scn, workers=workers, scheduler=scheduler, hawkes=hawkes)
-    model = result.best_model(horizons=range(1, horizon + 1))
+    if compare_model is not None and compare_model not in result.forecasters:
+        raise SarhadError(f"--model: {compare_model!r} is not in this backtest; choose from "
+                          f"{', '.join(result.forecasters)}")
+    model = compare_model or result.best_model(horizons=range(1, horizon + 1))
     if plot is not None:
         from sarhad.report import plots
 
