@@ -26,7 +26,15 @@ from sarhad.forecast.ensemble import StackingEnsemble
 from sarhad.forecast.models import CountModel, RegimeShift, scenario_regimes
 
 Target = Literal["fatalities", "events"]
-MODEL_VERSION = "sarhad-forecast/1"
+def _model_version() -> str:
+    from sarhad import __version__
+
+    return f"sarhad {__version__} (forecast models 1)"
+
+
+#: Recorded with every ledger answer: the package version and the revision of the forecast
+#: models (bumped whenever a default forecaster or its settings change).
+MODEL_VERSION = _model_version()
 MIN_DRAWS = 1000
 MAX_HORIZON = 48
 
