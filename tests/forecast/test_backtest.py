@@ -91,6 +91,9 @@ def test_bad_plans_are_clear_errors() -> None:
     with pytest.raises(SarhadError, match="nothing to score"):
         run_backtest(y, start_month="2000-01", models=[], baselines=[Zero()],
                      plan=Plan(first="2004-12", last="2005-06", long_last=None))
+    with pytest.raises(SarhadError, match="cannot be scored"):
+        run_backtest(y, start_month="2000-01", models=[], baselines=[Zero()],
+                     plan=Plan(first="2003-01", last="2005-12", long_last=None))
     with pytest.raises(SarhadError, match="between 1 and 48"):
         run_backtest(y, start_month="2000-01", models=[], baselines=[Zero()],
                      plan=Plan(first="2003-01", last="2003-06", horizon=49, long_last=None))

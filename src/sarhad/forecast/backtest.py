@@ -261,6 +261,10 @@ def run_backtest(y: np.ndarray, *, start_month: str, models: Sequence[Forecaster
     if o_first >= last:
         raise SarhadError(f"first origin {scored[0]} is at or after the last month of data "
                           f"({add_months(start_month, len(y) - 1)}): nothing to score")
+    if month_index(scored[-1]) >= last:
+        raise SarhadError(f"last origin {scored[-1]} is at or after the last month of data "
+                          f"({add_months(start_month, len(y) - 1)}): its forecasts cannot be "
+                          "scored")
     n_warm = min(warmup, o_first - start - 24) if ens else 0
     origins = [add_months(scored[0], -n_warm + i) for i in range(n_warm)] + scored
     horizon_of = {o: (min(12, plan.max_horizon(o)) if o < scored[0] else plan.max_horizon(o))
