@@ -135,3 +135,10 @@ def test_ask_and_resolve_with_a_ledger(tmp_path: Path) -> None:
     proc = sarhad("resolve", "--ledger", str(led), "--set", "talks-revived-2022", "no",
                   "--source", "again")
     assert proc.returncode == 2 and "already resolved" in proc.stderr
+
+
+def test_forecast_by_province_and_events() -> None:
+    rows = json.loads(run("forecast", "--province", "NWFP", "--target", "events", "--horizon",
+                          "2", "--json").stdout)
+    assert [r["month"] for r in rows] == ["2022-01", "2022-02"]
+    assert rows[0]["median"] > 0  # Khyber Pakhtunkhwa records events every month of 2021
