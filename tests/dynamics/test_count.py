@@ -280,3 +280,75 @@ def test_exposure_model_agrees_with_statsmodels():
         m.sample_paths(2, draws=2, rng=np.random.default_rng(0))
     with pytest.raises(SarhadError, match="exposure"):
         NegBinCountModel().fit(y, start_month="2010-01", exposure=np.zeros(n))
+
+
+# -- parameter draws on a nearly Poisson series; trend paths that would explode ------------------
+
+def nearly_poisson_fit(seed: int = 8) -> NegBinCountModel:
+    # Poisson(10), 120 months: this seed's sample is a touch overdispersed by chance, so alpha is
+    # estimated off its bound (log alpha about -7) with a standard error of about 15 on log scale
+    y = np.random.default_rng(seed).poisson(10, 120)
+    return NegBinCountModel(trend=False, seasonality=False, ar_lags=()).fit(
+        y, start_month="2010-01")
+
+
+def test_near_poisson_paths_keep_the_fitted_mean():
+    m = nearly_poisson_fit()
+    se_log_alpha = math.sqrt(m.cov_[-1, -1])
+    assert se_log_alpha > 5  # the situation the truncation is for
+    fitted_mean = math.exp(m.params_[0])
+    draws = m.sample_paths(1, draws=20000, rng=np.random.default_rng(3))[:, 0]
+    # sd of the mean of 20,000 draws of a ~Poisson(10) is about 0.02; parameter draws add the
+    # lognormal factor exp(se_const^2 / 2) ~ 1.0005. Untruncated draws of alpha gave about 8.6.
+    assert draws.mean() == pytest.approx(fitted_mean, abs=0.12)
+    assert draws.var() == pytest.approx(fitted_mean, rel=0.1)  # still nearly Poisson
+
+
+def test_log_alpha_draws_stay_where_the_likelihood_allows():
+    m = nearly_poisson_fit()
+    th = m.draw_parameters(5000, rng=np.random.default_rng(0))
+    lo, hi = th[:, -1].min(), th[:, -1].max()
+    # the upper end of the range, checked with scipy's NB pmf: the likelihood ratio there is
+    # close to chi2_1(0.99) and beyond it the data reject the dispersion
+    y = m._y
+    mu = math.exp(m.params_[0])
+
+    def ll(log_alpha: float) -> float:
+        r = math.exp(-log_alpha)
+        return float(stats.nbinom.logpmf(y, r, r / (r + mu)).sum())
+
+    top = m._log_alpha_range[1]
+    assert hi <= top + 1e-9 and top < 0  # alpha far below e^8
+    assert 2 * (ll(m.theta_[-1]) - ll(top)) == pytest.approx(stats.chi2.ppf(0.99, 1), abs=0.01)
+    assert lo >= -18.0
+    # the coefficients are still the asymptotic normal
+    assert th[:, 0].std() == pytest.approx(m.bse_[0], rel=0.05)
+
+
+def test_alpha_on_its_bound_is_not_drawn():
+    y = np.random.default_rng(0).poisson(10, 120)  # under-dispersed sample: alpha at its bound
+    m = NegBinCountModel(trend=False, seasonality=False, ar_lags=()).fit(y, start_month="2010-01")
+    assert m.theta_[-1] == -18.0
+    th = m.draw_parameters(500, rng=np.random.default_rng(1))
+    assert np.all(th[:, -1] == -18.0) and th[:, 0].std() > 0
+
+
+def test_trend_paths_are_capped_at_a_multiple_of_the_history():
+    # a steep rise (x2 a year) fitted on 4 years: extrapolated 10 years with drawn slopes, the
+    # uncapped paths reach absurd monthly counts; the default cap keeps the mean at most 10x the
+    # largest month seen, while the NB2 noise can still go above it
+    rng = np.random.default_rng(4)
+    t = np.arange(48)
+    y = rng.poisson(np.exp(1.0 + math.log(2) * t / 12))
+    m = NegBinCountModel(trend=True, seasonality=False, ar_lags=()).fit(y, start_month="2010-01")
+    free = m.sample_paths(120, draws=2000, rng=np.random.default_rng(5), mean_cap=math.inf)
+    capped = m.sample_paths(120, draws=2000, rng=np.random.default_rng(5))
+    cap = 10 * y.max()
+    assert free[:, -1].max() > 100 * cap
+    # a Poisson/NB2 draw around a mean of at most `cap`
+    assert np.quantile(capped[:, -1], 0.5) <= cap * 1.05
+    assert capped[:, -1].max() < 3 * cap
+    # before the cap binds, the two agree exactly (same generator, same draws)
+    np.testing.assert_array_equal(free[:, 0], capped[:, 0])
+    with pytest.raises(SarhadError, match="mean_cap"):
+        m.sample_paths(2, draws=10, rng=np.random.default_rng(1), mean_cap=0.0)

@@ -42,6 +42,14 @@ DIVERGED = 15.0
 # Guard against overflow when simulating far ahead with drawn parameters: the mean of a month
 # is capped at 1e9 (far above any monthly count in the record).
 MAX_MU = 1e9
+# A trend extrapolated with drawn parameters can explode (a drawn trend a few standard errors
+# steep, compounded over years). By default a simulated month's mean is capped at this multiple
+# of the largest month of the fitted history: room for months far above anything seen, not for
+# millions of deaths in a month (see NegBinCountModel.sample_paths).
+MEAN_CAP_FACTOR = 10.0
+# log alpha is drawn from its asymptotic normal truncated to the values the data do not reject:
+# those within chi2_1(0.99)/2 of the maximised log-likelihood (coefficients held at their MLE)
+ALPHA_LR_LEVEL = 0.99
 
 Regime = tuple[str, str, str | None]
 
@@ -365,6 +373,9 @@ class NegBinCountModel:
         self._objective = -fg(theta)[0]  # the maximised (penalised, if prec) log-likelihood
         self._origin, self._history = origin, y_arr
         self._offset = offset
+        self._log_alpha_range = (
+            (LOG_ALPHA_BOUNDS[0], LOG_ALPHA_BOUNDS[0]) if at_bound
+            else log_alpha_lr_range(theta, X, y_fit, offset, level=ALPHA_LR_LEVEL))
         self.theta_, self.cov_ = theta, cov
         self.param_names_ = names_all
         self.params_ = theta[:-1].copy()
@@ -466,15 +477,22 @@ class NegBinCountModel:
     # -- simulation -----------------------------------------------------------------------
 
     def sample_paths(self, horizon: int, *, draws: int, rng: np.random.Generator,
-                     parameter_uncertainty: bool = True) -> np.ndarray:
+                     parameter_uncertainty: bool = True,
+                     mean_cap: float | None = None) -> np.ndarray:
         """Simulated future paths, int64 array of shape ``(draws, horizon)``.
 
-        Each draw takes its own parameters from the asymptotic normal of the MLE (when
+        Each draw takes its own parameters (:meth:`draw_parameters`, when
         ``parameter_uncertainty``), then walks forward month by month: the mean uses the
         trend, season and regimes of that month and ``log(1 + y)`` of the path's own previous
         months (AR feedback), and the count is NB2 drawn as a gamma-Poisson mixture
         ``y ~ Poisson(mu * G)``, ``G ~ Gamma(1/alpha, alpha)``. An open-ended regime stays on;
         a window is on only for its months.
+
+        A month's mean is capped at ``mean_cap`` (default: ``MEAN_CAP_FACTOR`` = 10 times the
+        largest month of the fitted history; ``math.inf`` for no cap). A log-linear trend
+        extrapolated with a drawn slope otherwise sends the odd path to millions of deaths a
+        month, which says nothing about violence and dominates any mean score. The cap acts on
+        the mean, so the NB2 noise can still carry a month above it.
         """
         self._check_fitted()
         if not isinstance(horizon, int | np.integer) or horizon < 1:
@@ -487,10 +505,14 @@ class NegBinCountModel:
         if self._offset is not None:
             raise SarhadError("this model was fitted with an exposure; simulating it needs future "
                               "exposures, which sample_paths does not take: refit without one")
+        if mean_cap is None:
+            mean_cap = MEAN_CAP_FACTOR * max(float(np.max(self._history)), 1.0)
+        if not mean_cap > 0:
+            raise SarhadError(f"mean_cap must be positive, got {mean_cap!r}")
         theta = self.draw_parameters(draws, rng=rng) if parameter_uncertainty else \
             np.broadcast_to(self.theta_, (draws, self.theta_.size))
         return simulate_paths(theta, self._design, self._lags, self._history, self._origin,
-                              horizon, rng)
+                              horizon, rng, mean_cap=min(float(mean_cap), MAX_MU))
 
     def forecast(self, horizon: int, *, rng: np.random.Generator, draws: int = 4000,
                  level: float = 0.9) -> dict[str, np.ndarray]:
@@ -507,23 +529,40 @@ class NegBinCountModel:
                 "upper": np.quantile(paths, 1 - q, axis=0)}
 
     def draw_parameters(self, draws: int, *, rng: np.random.Generator) -> np.ndarray:
-        """``(draws, p + 1)`` parameter vectors (coefficients, log alpha) from N(theta_hat, cov),
-        truncated to the stable region ``sum_l |phi_l| < 1`` of the AR terms (Fokianos &
-        Tjøstheim 2011): a draw outside it would make paths explode, so it is drawn again (up to
-        100 times; a fitted model that is itself outside keeps its draws)."""
+        """``(draws, p + 1)`` parameter vectors (coefficients, log alpha).
+
+        Coefficients come from their asymptotic normal N(beta_hat, cov), truncated to the
+        stable region ``sum_l |phi_l| < 1`` of the AR terms (Fokianos & Tjøstheim 2011): a
+        draw outside it would make paths explode, so it is drawn again (up to 100 times; a
+        fitted model that is itself outside keeps its draws).
+
+        log alpha is drawn on its own: the NB2 information matrix is block-diagonal between the
+        mean coefficients and the dispersion (Lawless 1987, *Can. J. Statist.* 15), so the
+        cross-covariance is zero in the limit. On a nearly Poisson series its standard error is
+        huge (about 11 on log scale for 120 months of Poisson(10)) and the normal puts mass on
+        alphas of e^8, which the data reject outright; such draws make most paths zero and bias
+        the mean of the paths low. So log alpha is drawn from N(hat, se^2) truncated to the
+        range where the log-likelihood (coefficients at their MLE) is within
+        ``chi2_1(0.99) / 2`` of its maximum, by inverting the normal CDF. When alpha sits on
+        its lower bound (no overdispersion) it is not drawn.
+        """
         self._check_fitted()
-        w, V = np.linalg.eigh(self.cov_)
-        root = V * np.sqrt(np.clip(w, 0, None))
         k = self.theta_.size
-        th = self.theta_ + rng.standard_normal((draws, k)) @ root.T
+        cov_b = self.cov_[:-1, :-1]
+        w, V = np.linalg.eigh(cov_b)
+        root = V * np.sqrt(np.clip(w, 0, None))
+        beta_hat = self.theta_[:-1]
+        th = np.empty((draws, k))
+        th[:, :-1] = beta_hat + rng.standard_normal((draws, k - 1)) @ root.T
         ar = slice(len(self._design.names), k - 1)
-        if self._lags and np.sum(np.abs(self.theta_[ar])) < 1:
+        if self._lags and np.sum(np.abs(beta_hat[ar])) < 1:
             for _ in range(100):
                 bad = np.sum(np.abs(th[:, ar]), axis=1) >= 1
                 if not bad.any():
                     break
-                th[bad] = self.theta_ + rng.standard_normal((int(bad.sum()), k)) @ root.T
-        th[:, -1] = np.clip(th[:, -1], *LOG_ALPHA_BOUNDS)
+                th[bad, :-1] = beta_hat + rng.standard_normal((int(bad.sum()), k - 1)) @ root.T
+        th[:, -1] = draw_log_alpha(self.theta_[-1], math.sqrt(max(self.cov_[-1, -1], 0.0)),
+                                   self._log_alpha_range, draws, rng)
         return th
 
     def predict(self) -> np.ndarray:
@@ -546,10 +585,48 @@ class NegBinCountModel:
         return rows
 
 
+def log_alpha_lr_range(theta: np.ndarray, X: np.ndarray, y: np.ndarray,
+                       offset: np.ndarray | None, *, level: float = ALPHA_LR_LEVEL
+                       ) -> tuple[float, float]:
+    """The log-alpha values not rejected by a likelihood-ratio test at ``level``, with the
+    coefficients held at their estimates: ``{a : 2 (ll(hat) - ll(beta_hat, a)) <= chi2_1(level)}``
+    within ``LOG_ALPHA_BOUNDS``. Holding the coefficients fixed makes the range a little
+    narrower than the profile-likelihood one (a conservative truncation of wild draws)."""
+    eta = X @ theta[:-1] + (0.0 if offset is None else offset)
+    mu = np.exp(np.minimum(eta, 700.0))
+    crit = stats.chi2.ppf(level, 1) / 2
+    ll_hat = float(nb2_logpmf(y, mu, math.exp(theta[-1])).sum())
+
+    def deficit(a: float) -> float:
+        return ll_hat - float(nb2_logpmf(y, mu, math.exp(a)).sum()) - crit
+
+    ends = []
+    for bound in LOG_ALPHA_BOUNDS:
+        if deficit(bound) <= 0:
+            ends.append(bound)
+        else:
+            ends.append(float(optimize.brentq(deficit, *sorted((theta[-1], bound)), xtol=1e-4)))
+    return ends[0], ends[1]
+
+
+def draw_log_alpha(hat: float, se: float, bounds: tuple[float, float], draws: int,
+                   rng: np.random.Generator) -> np.ndarray:
+    """``draws`` values of N(hat, se^2) truncated to ``bounds``, by inverting the normal CDF
+    (one uniform per draw); ``hat`` itself when ``se`` is 0 or the range is a point."""
+    lo, hi = bounds
+    if se <= 0 or hi <= lo:
+        return np.full(draws, float(np.clip(hat, lo, hi)))
+    c_lo, c_hi = stats.norm.cdf([(lo - hat) / se, (hi - hat) / se])
+    u = rng.uniform(c_lo, c_hi, draws)
+    return np.clip(hat + se * stats.norm.ppf(u), lo, hi)
+
+
 def simulate_paths(theta: np.ndarray, design: Design, lags: tuple[int, ...],
                    history: np.ndarray, origin: int, horizon: int,
-                   rng: np.random.Generator) -> np.ndarray:
-    """Forward simulation for parameter rows ``theta`` (draws x (p+1)); pure array math."""
+                   rng: np.random.Generator, *, mean_cap: float = MAX_MU) -> np.ndarray:
+    """Forward simulation for parameter rows ``theta`` (draws x (p+1)); pure array math.
+    Each month's mean is capped at ``mean_cap`` (and always at ``MAX_MU``)."""
+    mean_cap = min(float(mean_cap), MAX_MU)
     draws = theta.shape[0]
     n = len(history)
     p_det = len(design.names)
@@ -567,7 +644,7 @@ def simulate_paths(theta: np.ndarray, design: Design, lags: tuple[int, ...],
         eta = det[:, h].copy()
         for k, lag in enumerate(lags):
             eta += beta_ar[:, k] * np.log1p(buf[:, p0 + h - lag])
-        mu = np.minimum(np.exp(np.minimum(eta, 700.0)), MAX_MU)
+        mu = np.minimum(np.exp(np.minimum(eta, 700.0)), mean_cap)
         lam = rng.gamma(r, mu / r)
         yh = rng.poisson(np.minimum(lam, MAX_MU * 50))
         out[:, h] = yh
