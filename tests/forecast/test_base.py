@@ -19,7 +19,7 @@ from sarhad.forecast.base import (
 )
 from sarhad.forecast.baselines import default_baselines
 from sarhad.forecast.ensemble import StackingEnsemble
-from sarhad.forecast.models import CountModel, HeavyTail, RegimeShift
+from sarhad.forecast.models import CountModel, HeavyTail, LogAR, RegimeShift
 
 
 @given(st.integers(min_value=0, max_value=9999 * 12 + 11))
@@ -50,6 +50,7 @@ def test_check_series_rejects(bad: object, msg: str) -> None:
 def _all_forecasters() -> list[Forecaster]:
     nb = CountModel(name="nb", window=60)
     return [*default_baselines(), nb, RegimeShift(nb, hazard=0.1), HeavyTail(nb),
+            CountModel(name="nb-damped", window=60, trend_damping=0.9), LogAR(window=36),
             StackingEnsemble([nb, *default_baselines()[2:]], lookback=12, weight_draws=50)]
 
 

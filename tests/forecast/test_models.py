@@ -145,3 +145,87 @@ def test_hawkes_background_blocks_follow_a_level_change() -> None:
     m_flat = flat.sample(2, draws=300, rng=np.random.default_rng(1)).mean()
     assert m_local == pytest.approx(0.2 * 30.4, rel=0.3)
     assert m_flat > 1.5 * m_local
+
+
+def simulate_log_ar(c: float, phi: float, n: int, rng: np.random.Generator,
+                    noise: np.ndarray | None = None) -> np.ndarray:
+    """z_t = c + phi z_{t-1} + e_t on z = log(1 + y), written out directly (independent of
+    LogAR), returned as counts."""
+    z = np.empty(n)
+    prev = c / (1 - phi)
+    e = rng.normal(0.0, 0.4, n) if noise is None else noise
+    for t in range(n):
+        prev = c + phi * prev + e[t]
+        z[t] = prev
+    return np.maximum(np.rint(np.expm1(z)), 0).astype(np.int64)
+
+
+def test_log_ar_recovers_coefficients_and_matches_ols() -> None:
+    from sarhad.forecast.models import LogAR
+
+    rng = np.random.default_rng(0)
+    y = simulate_log_ar(1.2, 0.6, 600, rng)
+    f = LogAR(window=600).fit(y, start_month="1970-01")
+    # independent implementation: statsmodels OLS on the same log1p series
+    import statsmodels.api as sm
+
+    z = np.log1p(y.astype(float))
+    ols = sm.OLS(z[1:], sm.add_constant(z[:-1])).fit()
+    np.testing.assert_allclose(f.coef_, ols.params, rtol=1e-8)
+    np.testing.assert_allclose(np.sqrt(np.diag(f.cov_)), ols.bse, rtol=1e-8)
+    # the rounding of counts blurs the true (1.2, 0.6) a little
+    assert f.coef_[1] == pytest.approx(0.6, abs=0.06)
+    assert f.coef_[0] / (1 - f.coef_[1]) == pytest.approx(3.0, abs=0.15)
+
+
+def test_log_ar_paths_revert_to_the_stationary_median() -> None:
+    """Far ahead the paths forget the origin: their median is expm1 of the stationary median
+    of z (c / (1 - phi) for a symmetric noise), whatever the last month was."""
+    from sarhad.forecast.models import LogAR
+
+    rng = np.random.default_rng(1)
+    y = simulate_log_ar(1.2, 0.6, 400, rng)
+    y[-1] = 2000  # a mass-casualty month at the origin
+    f = LogAR(window=400).fit(y, start_month="1980-01")
+    s = f.sample(24, draws=20000, rng=np.random.default_rng(2))
+    assert np.median(s[:, 0]) > 3 * np.median(s[:, -1])  # the shock is felt first ...
+    target = np.expm1(f.coef_[0] / (1 - f.coef_[1]))
+    assert np.median(s[:, -1]) == pytest.approx(target, rel=0.12)  # ... then fades
+
+
+def test_log_ar_residual_bootstrap_carries_a_skewed_noise() -> None:
+    """With skewed (centred exponential) noise on the log scale the residual bootstrap keeps
+    the skew that a normal noise would lose: the one-step draws are right-skewed on z."""
+    from scipy import stats
+
+    from sarhad.forecast.models import LogAR
+
+    rng = np.random.default_rng(3)
+    noise = rng.exponential(0.5, 800) - 0.5
+    y = simulate_log_ar(1.0, 0.5, 800, rng, noise=noise)
+    f = LogAR(window=800).fit(y, start_month="1950-01")
+    s = f.sample(1, draws=20000, rng=np.random.default_rng(4))[:, 0]
+    assert stats.skew(np.log1p(s)) > 1.0  # exponential noise has skew 2; a normal has 0
+    assert stats.skew(f.resid_) == pytest.approx(stats.skew(noise), abs=0.4)
+
+
+def test_damped_trend_stops_the_extrapolation() -> None:
+    """A rising series: undamped paths keep climbing at the fitted slope; with damping phi the
+    level settles at phi / (1 - phi) months of trend beyond the last month."""
+    rng = np.random.default_rng(5)
+    t = np.arange(60)
+    y = rng.poisson(np.exp(2.0 + 0.4 * t / 12))
+    kw = dict(window=None, trend=True, ar_lags=(), parameter_uncertainty=False,
+              cap_factor=None)
+    free = CountModel(**kw).fit(y, start_month="2000-01")
+    damped = CountModel(trend_damping=0.8, **kw).fit(y, start_month="2000-01")
+    a = free.sample(36, draws=4000, rng=np.random.default_rng(6))
+    b = damped.sample(36, draws=4000, rng=np.random.default_rng(6))
+    b_const, b_trend = free.model_.params_
+    last = np.exp(b_const + b_trend * 59 / 12)
+    assert a[:, -1].mean() == pytest.approx(last * np.exp(b_trend * 36 / 12), rel=0.05)
+    assert b[:, -1].mean() == pytest.approx(last * np.exp(b_trend * 4 / 12), rel=0.05)
+    np.testing.assert_array_equal(a[:, 0] >= 0, True)
+    with pytest.raises(SarhadError, match="trend_damping"):
+        CountModel(trend_damping=1.5, **kw).fit(y, start_month="2000-01").sample(
+            2, draws=5, rng=np.random.default_rng(0))

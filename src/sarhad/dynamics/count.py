@@ -478,7 +478,7 @@ class NegBinCountModel:
 
     def sample_paths(self, horizon: int, *, draws: int, rng: np.random.Generator,
                      parameter_uncertainty: bool = True,
-                     mean_cap: float | None = None) -> np.ndarray:
+                     mean_cap: float | None = None, trend_damping: float = 1.0) -> np.ndarray:
         """Simulated future paths, int64 array of shape ``(draws, horizon)``.
 
         Each draw takes its own parameters (:meth:`draw_parameters`, when
@@ -493,6 +493,13 @@ class NegBinCountModel:
         extrapolated with a drawn slope otherwise sends the odd path to millions of deaths a
         month, which says nothing about violence and dominates any mean score. The cap acts on
         the mean, so the NB2 noise can still carry a month above it.
+
+        ``trend_damping`` (``phi`` in (0, 1]) damps the trend beyond the data, as in damped-trend
+        exponential smoothing (Gardner & McKenzie 1985, *Management Science* 31): the trend term
+        of the month ``h`` months after the last observed one is
+        ``b_trend * (t_last + sum_{k=1..h} phi^k) / 12`` instead of ``b_trend * (t_last + h) / 12``;
+        the slope fades and the level settles at ``phi / (1 - phi)`` months of trend. ``1`` is
+        the undamped model.
         """
         self._check_fitted()
         if not isinstance(horizon, int | np.integer) or horizon < 1:
@@ -509,10 +516,13 @@ class NegBinCountModel:
             mean_cap = MEAN_CAP_FACTOR * max(float(np.max(self._history)), 1.0)
         if not mean_cap > 0:
             raise SarhadError(f"mean_cap must be positive, got {mean_cap!r}")
+        if not 0 < trend_damping <= 1:
+            raise SarhadError(f"trend_damping must be in (0, 1], got {trend_damping!r}")
         theta = self.draw_parameters(draws, rng=rng) if parameter_uncertainty else \
             np.broadcast_to(self.theta_, (draws, self.theta_.size))
         return simulate_paths(theta, self._design, self._lags, self._history, self._origin,
-                              horizon, rng, mean_cap=min(float(mean_cap), MAX_MU))
+                              horizon, rng, mean_cap=min(float(mean_cap), MAX_MU),
+                              trend_damping=float(trend_damping))
 
     def forecast(self, horizon: int, *, rng: np.random.Generator, draws: int = 4000,
                  level: float = 0.9) -> dict[str, np.ndarray]:
@@ -623,9 +633,11 @@ def draw_log_alpha(hat: float, se: float, bounds: tuple[float, float], draws: in
 
 def simulate_paths(theta: np.ndarray, design: Design, lags: tuple[int, ...],
                    history: np.ndarray, origin: int, horizon: int,
-                   rng: np.random.Generator, *, mean_cap: float = MAX_MU) -> np.ndarray:
+                   rng: np.random.Generator, *, mean_cap: float = MAX_MU,
+                   trend_damping: float = 1.0) -> np.ndarray:
     """Forward simulation for parameter rows ``theta`` (draws x (p+1)); pure array math.
-    Each month's mean is capped at ``mean_cap`` (and always at ``MAX_MU``)."""
+    Each month's mean is capped at ``mean_cap`` (and always at ``MAX_MU``); the trend beyond the
+    data is damped by ``trend_damping`` (see ``NegBinCountModel.sample_paths``)."""
     mean_cap = min(float(mean_cap), MAX_MU)
     draws = theta.shape[0]
     n = len(history)
@@ -634,6 +646,9 @@ def simulate_paths(theta: np.ndarray, design: Design, lags: tuple[int, ...],
     r = np.exp(-theta[:, -1])  # r = 1/alpha per draw
     future = origin + n + np.arange(horizon)
     Xf = design.deterministic(future, origin)  # (horizon, p_det)
+    if design.trend and trend_damping < 1.0:
+        steps = np.cumsum(trend_damping ** np.arange(1, horizon + 1))
+        Xf[:, 1] = (n - 1 + steps) / 12.0  # column 1 is the trend (after the constant)
     det = beta_det @ Xf.T  # (draws, horizon)
     p0 = max(lags, default=0)
     buf = np.zeros((draws, p0 + horizon))

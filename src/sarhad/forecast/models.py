@@ -57,7 +57,7 @@ class CountModel(BaseForecaster):
                  regimes: Sequence[tuple[str, str, str | None]] = (),
                  parameter_uncertainty: bool = True,
                  fallback: Forecaster | None = NegBinWindow(window=36),
-                 cap_factor: float | None = 3.0):
+                 cap_factor: float | None = 3.0, trend_damping: float = 1.0):
         self.name = name
         self.window = window
         self.trend = trend
@@ -68,6 +68,7 @@ class CountModel(BaseForecaster):
         self.parameter_uncertainty = parameter_uncertainty
         self.fallback = fallback
         self.cap_factor = cap_factor
+        self.trend_damping = trend_damping
 
     def _fit(self, y: np.ndarray) -> None:
         from sarhad.dynamics import NegBinCountModel
@@ -91,7 +92,8 @@ class CountModel(BaseForecaster):
         if self.fallback_model_ is not None:
             return self.fallback_model_.sample(horizon, draws=draws, rng=rng)
         paths = self.model_.sample_paths(horizon, draws=draws, rng=rng,
-                                         parameter_uncertainty=self.parameter_uncertainty)
+                                         parameter_uncertainty=self.parameter_uncertainty,
+                                         trend_damping=self.trend_damping)
         if self.cap_factor is not None:
             paths = np.minimum(paths, int(self.cap_factor * max(int(self.y_.max()), 1)))
         return paths
@@ -293,3 +295,65 @@ class HawkesForecaster(BaseForecaster):
         cell = np.repeat(np.arange(flat.size), flat)
         return np.bincount(cell, weights=marks, minlength=flat.size).astype(
             np.int64).reshape(counts.shape)
+
+
+class LogAR(BaseForecaster):
+    """AR(1) on the log scale with residual bootstrap: :math:`z_t = \\log(1 + y_t)`,
+
+    .. math::  z_t = c + \\phi z_{t-1} + e_t,
+
+    fitted by least squares on the last ``window`` months. A path draws :math:`(c, \\phi)` from
+    the OLS estimate's normal approximation (parameter uncertainty; :math:`|\\phi| < 1` kept by
+    redrawing), then walks forward with residuals resampled from the fit (no distributional
+    assumption for the noise: the fitted residuals carry the series' own skew and heavy tail;
+    Efron & Tibshirani 1993, §8.5), and returns :math:`\\max(0, \\mathrm{round}(e^{z} - 1))`.
+    Levels stay bounded: the process reverts to :math:`c / (1 - \\phi)`, so it cannot run off
+    the way an extrapolated trend can. A window with a constant series falls back to
+    :class:`~sarhad.forecast.baselines.Bootstrap`.
+    """
+
+    def __init__(self, *, window: int = 60, name: str | None = None):
+        if window < 12:
+            raise SarhadError("LogAR: window must be at least 12 months")
+        self.window = window
+        self.name = name or f"logar-w{window}"
+
+    def _fit(self, y: np.ndarray) -> None:
+        z = np.log1p(y[-self.window:].astype(float))
+        X = np.column_stack([np.ones(len(z) - 1), z[:-1]])
+        self.fallback_model_: Forecaster | None = None
+        if np.ptp(z[:-1]) == 0:
+            from sarhad.forecast.baselines import Bootstrap
+
+            self.fallback_model_ = Bootstrap(window=12).fit(y, start_month=self.start_month_)
+            return
+        coef, *_ = np.linalg.lstsq(X, z[1:], rcond=None)
+        resid = z[1:] - X @ coef
+        dof = max(len(resid) - 2, 1)
+        s2 = float(resid @ resid) / dof
+        self.coef_ = coef
+        self.cov_ = s2 * np.linalg.inv(X.T @ X)
+        # residuals centred, so the bootstrap noise has mean 0 like the OLS errors
+        self.resid_ = resid - resid.mean()
+        self.last_ = float(z[-1])
+
+    def _sample(self, horizon: int, draws: int, rng: np.random.Generator) -> np.ndarray:
+        if self.fallback_model_ is not None:
+            return self.fallback_model_.sample(horizon, draws=draws, rng=rng)
+        w, V = np.linalg.eigh(self.cov_)
+        root = V * np.sqrt(np.clip(w, 0, None))
+        th = self.coef_ + rng.standard_normal((draws, 2)) @ root.T
+        for _ in range(100):
+            bad = np.abs(th[:, 1]) >= 1
+            if not bad.any():
+                break
+            th[bad] = self.coef_ + rng.standard_normal((int(bad.sum()), 2)) @ root.T
+        th[:, 1] = np.clip(th[:, 1], -0.99, 0.99)
+        e = rng.choice(self.resid_, size=(draws, horizon))
+        z = np.full(draws, self.last_)
+        out = np.empty((draws, horizon), dtype=np.int64)
+        top = np.log1p(1e7)
+        for h in range(horizon):
+            z = np.minimum(th[:, 0] + th[:, 1] * z + e[:, h], top)
+            out[:, h] = np.maximum(np.rint(np.expm1(z)), 0)
+        return out
