@@ -142,3 +142,47 @@ def test_forecast_by_province_and_events() -> None:
                           "2", "--json").stdout)
     assert [r["month"] for r in rows] == ["2022-01", "2022-02"]
     assert rows[0]["median"] > 0  # Khyber Pakhtunkhwa records events every month of 2021
+
+
+# ---- the scenario simulator as a forecaster (issue 7) -----------------------------------------
+
+SIM = ["forecast", "--actor", "ttp", "--model", "simulator", "--horizon", "3", "--draws", "1000"]
+
+
+def test_simulator_forecast_csv_contract_and_byte_identical_seed(tmp_path: Path) -> None:
+    a, b, c = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
+    run(*SIM, "--origin", "2016-06", "--seed", "5", "--out", str(a))
+    run(*SIM, "--origin", "2016-06", "--seed", "5", "--out", str(b))
+    run(*SIM, "--origin", "2016-06", "--seed", "6", "--out", str(c))
+    assert a.read_bytes() == b.read_bytes() != c.read_bytes()
+    assert a.read_text().splitlines()[0] == "month,draw,value"
+    df = pl.read_csv(a)
+    assert df.height == 3000 and sorted(set(df["month"])) == ["2016-07", "2016-08", "2016-09"]
+    assert df["value"].dtype == pl.Int64 and df["value"].min() >= 0
+    rows = json.loads(run(*SIM, "--origin", "2016-06", "--json").stdout)
+    assert [r["month"] for r in rows] == ["2016-07", "2016-08", "2016-09"]
+
+
+def test_simulator_ignores_data_after_the_origin(tmp_path: Path, store_to_2019: Path) -> None:
+    a, b = tmp_path / "short.csv", tmp_path / "full.csv"
+    args = [*SIM, "--origin", "2019-10", "--seed", "3"]
+    run(*args, "--db", str(store_to_2019), "--out", str(a))
+    run(*args, "--out", str(b))
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_simulator_refuses_a_series_it_does_not_model() -> None:
+    for extra in (["--actor", "is-k"], ["--target", "events"], ["--province", "Sindh"]):
+        proc = sarhad("forecast", "--actor", "ttp", "--model", "simulator", *extra)
+        assert proc.returncode == 2 and "--model simulator" in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_backtest_with_the_simulator() -> None:
+    js = json.loads(run("backtest", "--actor", "ttp", "--origins", "2019-01:2019-03",
+                        "--horizon", "2", "--long-until", "none", "--draws", "200",
+                        "--model", "simulator", "--json").stdout)
+    assert js["model"] == "simulator"
+    assert {r["baseline"] for r in js["comparison"]} == {"zero", "last", "poisson12",
+                                                         "bootstrap12", "negbin36"}
+    assert {r["horizon"] for r in js["comparison"] if r["model"] == "simulator"} == {1, 2}

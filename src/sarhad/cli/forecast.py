@@ -65,8 +65,10 @@ def forecast(
     ] = None,
     model: Annotated[str | None, typer.Option(
         "--model", help="Forecaster: nb-w48+shift (default, best in the backtests), "
-                        "nb-w60+shift, nb-w120+shift, nb-w60-flat+shift, ensemble, hawkes, or a "
-                        "baseline (zero, last, poisson12, bootstrap12, negbin36).")] = None,
+                        "nb-w60+shift, nb-w120+shift, nb-w60-flat+shift, ensemble, hawkes, "
+                        "simulator (the scenario simulator's status quo at the origin; "
+                        "--actor ttp fatalities only), or a baseline (zero, last, poisson12, "
+                        "bootstrap12, negbin36).")] = None,
     db: DbOpt = None,
     seed: SeedOpt = 0,
     scenario: ScenarioOpt = None,
@@ -82,6 +84,8 @@ def forecast(
     Example:
 
       sarhad forecast --actor ttp --origin 2021-12 --horizon 12 --draws 1000 --out ttp.csv
+
+      sarhad forecast --actor ttp --model simulator --origin 2016-06 --format summary
     """
     from sarhad.forecast.api import make_forecast
 
@@ -152,7 +156,8 @@ def backtest(
                                                "tcp://10.0.0.5:8786.")] = None,
     compare_model: Annotated[str | None, typer.Option(
         "--model", help="Which forecaster to compare with the baselines (default: the one with "
-                        "the lowest mean CRPS at horizons 1..--horizon).")] = None,
+                        "the lowest mean CRPS at horizons 1..--horizon); 'simulator' adds the "
+                        "scenario simulator (--actor ttp fatalities only).")] = None,
     hawkes: Annotated[bool, typer.Option(
         "--hawkes", help="Also backtest the Hawkes forecaster (self-exciting events, "
                          "simulated month by month; slower).")] = False,
@@ -175,6 +180,8 @@ def backtest(
     Example:
 
       sarhad backtest --actor ttp --workers 2 --plot ttp-backtest.png
+
+      sarhad backtest --actor ttp --model simulator
     """
     from sarhad.forecast.api import backtest as run
     from sarhad.forecast.api import backtest_charts
@@ -190,7 +197,8 @@ def backtest(
         raise SarhadError("--draws: at least 100 for stable scores")
     scn = scenario_from(scenario)
     result = run(_spec(target, country, actor, province), plan=plan, draws=draws, seed=seed,
-                 db=db, scenario=scn, workers=workers, scheduler=scheduler, hawkes=hawkes)
+                 db=db, scenario=scn, workers=workers, scheduler=scheduler, hawkes=hawkes,
+                 simulator=compare_model == "simulator")
     if compare_model is not None and compare_model not in result.forecasters:
         raise SarhadError(f"--model: {compare_model!r} is not in this backtest; choose from "
                           f"{', '.join(result.forecasters)}")

@@ -165,8 +165,37 @@ def hawkes_forecaster(spec: SeriesSpec, *, db: Path | None = None, end: str | No
                             target=spec.target, seed=seed)
 
 
+def simulator_forecaster(spec: SeriesSpec, *, db: Path | None = None, end: str | None = None,
+                         scenario: Any = None, policy: str = "status-quo") -> Forecaster:
+    """The scenario simulator as a forecaster (:class:`sarhad.simulate.SimulatorForecaster`)
+    under ``policy``, with the province record of the same store up to ``end`` (a month). At
+    each origin it reads that record, the knowledge base and the regime dates only up to the
+    origin. It forecasts what the simulator models: the fatalities of the scenario's violence
+    actor (``--actor ttp`` for the bundled scenario) in Pakistan, all provinces."""
+    from sarhad.kb import load_scenario
+    from sarhad.simulate.baseline import record_from_store
+    from sarhad.simulate.forecaster import SimulatorForecaster
+    from sarhad.simulate.priors import load_spec
+    from sarhad.store import open_store
+
+    scn = scenario if scenario is not None else load_scenario()
+    sim = load_spec(scn)
+    actor = sim.violence.actor
+    if spec.target != "fatalities" or spec.actor != actor or spec.province is not None \
+            or spec.country != "PAK":
+        raise SarhadError(f"--model simulator forecasts the simulated actor's fatalities in "
+                          f"Pakistan, all provinces: use --target fatalities --country PAK "
+                          f"--actor {actor} without --province")
+    store = open_store(db, read_only=db is not None)
+    try:
+        record = record_from_store(store, sim, scn, end=end)
+    finally:
+        store.close()
+    return SimulatorForecaster(scenario=scn, policy=policy, record=record)
+
+
 def model_names() -> list[str]:
-    return ([c.name for c in count_components()] + ["ensemble", "hawkes"]
+    return ([c.name for c in count_components()] + ["ensemble", "hawkes", "simulator"]
             + [b.name for b in default_baselines()])
 
 
@@ -182,6 +211,9 @@ def forecaster_by_name(name: str | None = None, scenario: Any = None, *,
     if name == "hawkes":
         raise SarhadError("the Hawkes forecaster needs the event table: use "
                           "hawkes_forecaster(spec, ...)")
+    if name == "simulator":
+        raise SarhadError("the simulator forecaster needs the province record: use "
+                          "simulator_forecaster(spec, ...)")
     raise SarhadError(f"--model: unknown forecaster {name!r}; choose from "
                       f"{', '.join(model_names())}")
 
@@ -279,6 +311,8 @@ def make_forecast(spec: SeriesSpec, *, origin: str | None = None, horizon: int =
         f = forecaster
     elif model == "hawkes":
         f = hawkes_forecaster(spec, db=db, end=series.end_month, scenario=scenario, seed=seed)
+    elif model == "simulator":
+        f = simulator_forecaster(spec, db=db, end=series.end_month, scenario=scenario)
     else:
         f = forecaster_by_name(model, scenario, seed=seed)
     f.fit(series.y, start_month=series.start_month)
@@ -297,15 +331,20 @@ def make_forecast(spec: SeriesSpec, *, origin: str | None = None, horizon: int =
 def backtest(spec: SeriesSpec, *, plan: Plan | None = None, draws: int = 1000, seed: int = 0,
              db: Path | None = None, scenario: Any = None, workers: int = 1,
              scheduler: str | None = None, with_models: bool = True,
-             end: str | None = None, hawkes: bool = False) -> BacktestResult:
+             end: str | None = None, hawkes: bool = False,
+             simulator: bool = False) -> BacktestResult:
     """The rolling backtest of the default forecasters (each count component, the stacked
-    ensemble; with ``hawkes`` also the Hawkes forecaster, slower) against the five baselines
-    on one series (data up to ``end``, default all)."""
+    ensemble; with ``hawkes`` also the Hawkes forecaster, slower; with ``simulator`` the
+    scenario simulator under the status quo at each origin) against the five baselines on one
+    series (data up to ``end``, default all)."""
     series = load_series(spec, db=db, end=end, scenario=scenario)
     models = count_components(scenario) if with_models else []
     if hawkes:
         models.append(hawkes_forecaster(spec, db=db, end=series.end_month, scenario=scenario,
                                         seed=seed))
+    if simulator:
+        models.append(simulator_forecaster(spec, db=db, end=series.end_month,
+                                           scenario=scenario))
     baselines = default_baselines()
     ens = [m.name for m in models] + ["bootstrap12", "negbin36"] if models else None
     result = run_backtest(series.y, start_month=series.start_month, models=models,

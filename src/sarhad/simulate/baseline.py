@@ -10,6 +10,7 @@ origin month are read.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,49 +68,113 @@ class Baseline:
         return tuple(self.model._lags)
 
 
-def scenario_regimes(scenario: Scenario, ids: list[str]) -> list[tuple[str, str, str | None]]:
-    """The named scenario events as count-model regimes ``(id, "YYYY-MM", end or None)``: a
-    ``regime-change`` is a step from its month; a ``window`` covers the months it mostly covers
-    (a cease-fire ending in the first days of December covers November only)."""
-    by_id = {e.id: e for e in scenario.events}
-    out: list[tuple[str, str, str | None]] = []
-    for i in ids:
-        e = by_id[i]
-        lo = e.start.earliest
-        if lo is None:
-            continue
-        start = f"{lo:%Y-%m}"
-        end = None
-        if e.kind == "window" and e.end.earliest is not None:
-            last = e.end.earliest
-            last_month = month_index(f"{last:%Y-%m}")
-            end = month_label(last_month if last.day > 15 else last_month - 1)
-            end = max(end, start)
-        out.append((e.id, start, end))
-    return out
+def scenario_regimes(scenario: Scenario, ids: list[str],
+                     origin: str | None = None) -> list[tuple[str, str, str | None]]:
+    """The named scenario events as count-model regimes, as known at ``origin`` (see
+    :func:`sarhad.simulate.origin.regimes_as_of`; ``None``: every event, uncut)."""
+    from sarhad.simulate.origin import regimes_as_of
+
+    return regimes_as_of(scenario, ids, origin)
 
 
 def fit_model(y: np.ndarray, start_month: str, spec: SimulationSpec,
               scenario: Scenario) -> NegBinCountModel:
+    """The violence model on ``y`` (months ``start_month`` to the origin); only regime dates
+    known at the origin enter."""
     v = spec.violence
-    regimes = scenario_regimes(scenario, list(v.regimes))
+    origin = month_label(month_index(start_month) + len(y) - 1)
+    regimes = scenario_regimes(scenario, list(v.regimes), origin)
     return NegBinCountModel(trend=v.trend, seasonality=v.seasonality, ar_lags=tuple(v.ar_lags),
                             regimes=regimes).fit(np.asarray(y, dtype=float),
                                                  start_month=start_month)
 
 
+@dataclass(frozen=True)
+class Record:
+    """The record the baseline's facts come from: the modelled actor's monthly fatalities by
+    simulator province ``(months, provinces)`` and IS-K's ``(months,)``, from ``start_month``.
+    :meth:`facts` reads only the months up to the origin it is given."""
+
+    start_month: str
+    provinces: np.ndarray
+    isk: np.ndarray
+
+    def facts(self, origin: str, window: int) -> tuple[np.ndarray, float]:
+        """Province shares of the actor's fatalities and IS-K's mean monthly fatalities over
+        the ``window`` months up to ``origin`` (inclusive). No fatalities in the window: equal
+        shares."""
+        hi = month_index(origin) - month_index(self.start_month) + 1
+        lo = max(hi - window, 0)
+        hi = min(max(hi, 0), self.provinces.shape[0])
+        counts = self.provinces[lo:hi].sum(axis=0) if hi > lo else \
+            np.zeros(self.provinces.shape[1])
+        total = counts.sum()
+        P = self.provinces.shape[1]
+        shares = counts / total if total > 0 else np.full(P, 1.0 / P)
+        # months before the record's start count as zero, as monthly_series zero-fills
+        isk = float(self.isk[lo:hi].sum() / window) if hi > lo else 0.0
+        return shares, isk
+
+
+def record_from_store(store: Any, spec: SimulationSpec, scenario: Scenario, *,
+                      start: str | None = None, end: str | None = None) -> Record:
+    """Monthly fatalities of ``spec.violence.actor`` (and its factions) by simulator province,
+    and of IS-K, from the event store (events in Pakistan, by month of ``date_start``);
+    provinces are matched by name, unmatched ones go to the province with an empty ``match``."""
+    import polars as pl
+
+    from sarhad.panels import event_table
+
+    v = spec.violence
+    start = start or v.start
+    ev = event_table(store, actor=v.actor, start=start, end=end, scenario=scenario)
+    isk_ev = event_table(store, actor=v.isk_actor, start=start, end=end, scenario=scenario)
+    last = [d.strftime("%Y-%m") for d in (ev["date_start"].max(), isk_ev["date_start"].max())
+            if isinstance(d, dt.date)]
+    stop = end or (max(last) if last else start)
+    n = month_index(stop) - month_index(start) + 1
+    col = {}
+    other = [i for i, p in enumerate(spec.provinces) if not p.match]
+    for i, p in enumerate(spec.provinces):
+        for name in p.match:
+            col[name] = i
+    prov = np.zeros((max(n, 0), len(spec.provinces)))
+    isk = np.zeros(max(n, 0))
+    m0 = month_index(start)
+    for frame, target in ((ev, "ttp"), (isk_ev, "isk")):
+        if frame.height == 0:
+            continue
+        g = frame.with_columns(pl.col("date_start").dt.strftime("%Y-%m").alias("month")) \
+            .group_by("month", "province").agg(pl.col("best").fill_null(0).sum())
+        for month, province, best in g.iter_rows():
+            t = month_index(month) - m0
+            if not 0 <= t < n:
+                continue
+            if target == "isk":
+                isk[t] += best
+            elif province in col:
+                prov[t, col[province]] += best
+            elif other:
+                prov[t, other[0]] += best
+    return Record(start, prov, isk)
+
+
 def baseline_from_series(y: np.ndarray, start_month: str, spec: SimulationSpec,
-                         scenario: Scenario, *, shares: np.ndarray | None = None,
-                         isk_level: float = 0.0) -> Baseline:
-    """A baseline from a monthly series alone (the forecaster path). Without ``shares`` all
-    violence is put in the first province."""
+                         scenario: Scenario, *, record: Record | None = None,
+                         shares: np.ndarray | None = None) -> Baseline:
+    """A baseline from a monthly series (the forecaster path): the model fitted on ``y`` (data
+    up to the origin), province shares and IS-K's level from ``record`` up to the origin
+    (``shares`` given explicitly win)."""
     y = np.asarray(y, dtype=float)
     model = fit_model(y, start_month, spec, scenario)
-    P = len(spec.provinces)
-    if shares is None:
-        shares = np.zeros(P)
-        shares[0] = 1.0
     origin = month_label(month_index(start_month) + len(y) - 1)
+    isk_level = 0.0
+    if record is not None:
+        rec_shares, isk_level = record.facts(origin, spec.violence.share_window)
+        if shares is None:
+            shares = rec_shares
+    if shares is None:
+        raise SarhadError("baseline: give the record (province shares) or shares")
     return Baseline(model, y, start_month, origin, np.asarray(shares, float), float(isk_level))
 
 
@@ -117,29 +182,10 @@ def record_facts(store: Any, spec: SimulationSpec, scenario: Scenario,
                  origin: str) -> tuple[np.ndarray, float]:
     """Province shares of the actor's fatalities and IS-K's mean monthly fatalities over the
     ``share_window`` months up to ``origin`` (inclusive)."""
-    import polars as pl
-
-    from sarhad.panels import event_table, monthly_series
-
     v = spec.violence
     lo = month_label(month_index(origin) - v.share_window + 1)
-    ev = event_table(store, actor=v.actor, start=lo, end=origin, scenario=scenario)
-    by = {r["province"]: r["best"] for r in
-          ev.group_by("province").agg(pl.col("best").sum()).iter_rows(named=True)}
-    counts = np.zeros(len(spec.provinces))
-    matched: set[Any] = set()
-    for i, p in enumerate(spec.provinces):
-        for name in p.match:
-            counts[i] += by.get(name, 0) or 0
-            matched.add(name)
-    other = [i for i, p in enumerate(spec.provinces) if not p.match]
-    rest = sum((b or 0) for k, b in by.items() if k not in matched)
-    if other:
-        counts[other[0]] += rest
-    total = counts.sum()
-    shares = counts / total if total > 0 else np.full(len(counts), 1.0 / len(counts))
-    isk = monthly_series(store, actor=v.isk_actor, start=lo, end=origin, scenario=scenario)
-    return shares, float(np.mean(isk["value"].to_numpy())) if isk.height else 0.0
+    return record_from_store(store, spec, scenario, start=lo, end=origin).facts(
+        origin, v.share_window)
 
 
 def baseline_from_store(scenario: Scenario, spec: SimulationSpec, *, db: Path | None = None,

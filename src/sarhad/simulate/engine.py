@@ -22,7 +22,7 @@ with weights ``share_p * presence_p / presence_p0``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -31,6 +31,7 @@ from sarhad.dynamics.count import MAX_MU
 from sarhad.errors import SarhadError
 from sarhad.simulate import mechanisms as mech
 from sarhad.simulate.baseline import Baseline
+from sarhad.simulate.origin import STATE_KEYS, Origin
 from sarhad.simulate.policies import Levers, compile_policy
 from sarhad.simulate.priors import PARAMETER_NAMES, SimulationSpec, sample_parameters
 from sarhad.simulate.state import TALKS, State, initial_state
@@ -76,6 +77,8 @@ class Context:
     isk_level: float
     lags: tuple[int, ...]
     ref: dict[str, Any]    # state at the origin for the violence multiplier
+    init: dict[str, float] = field(default_factory=dict)  # initial values at the origin
+    origin: Origin | None = None  # the knowledge base as of the origin (None: spec.initial)
 
 
 @dataclass
@@ -110,17 +113,24 @@ class Ensemble:
         return self.ttp.sum(axis=2)
 
 
-def make_context(spec: SimulationSpec, baseline: Baseline) -> Context:
+def make_context(spec: SimulationSpec, baseline: Baseline,
+                 origin: Origin | None = None) -> Context:
+    """The constants of a simulation from ``baseline``'s origin. With ``origin`` (the knowledge
+    base as of the origin, :func:`sarhad.simulate.origin.origin_as_of`) its initial values
+    replace the scenario's; the multiplier's reference is the initial state either way."""
     ini = spec.initial
+    init = dict(origin.init) if origin is not None else {
+        k: float(getattr(ini, k).value) for k in STATE_KEYS}
     size = np.array([f.size for f in spec.factions], float)
     loyalty = np.array([f.loyalty for f in spec.factions], float)
-    ref = {"sanctuary": ini.sanctuary.value, "effective": ini.strength.value * size.sum(),
-           "leadership": ini.leadership.value, "cohesion": float(np.sum(size * loyalty))}
+    ref = {"sanctuary": init["sanctuary"], "effective": init["strength"] * size.sum(),
+           "leadership": init["leadership"], "cohesion": float(np.sum(size * loyalty))}
     return Context(size=size, hardline=np.array([f.hardline for f in spec.factions]),
                    urban=np.array([p.urban for p in spec.provinces]),
-                   shares=np.asarray(baseline.shares, float), presence0=ini.presence.value,
-                   relations0=ini.relations.value, diplomacy0=ini.diplomacy.value,
-                   isk0=ini.isk.value, isk_level=baseline.isk_level, lags=baseline.lags, ref=ref)
+                   shares=np.asarray(baseline.shares, float), presence0=init["presence"],
+                   relations0=init["relations"], diplomacy0=init["diplomacy"],
+                   isk0=ini.isk.value, isk_level=baseline.isk_level, lags=baseline.lags, ref=ref,
+                   init=init, origin=origin)
 
 
 def draw_noise(rng: np.random.Generator, r: np.ndarray, months: int, factions: int) -> Noise:
@@ -333,8 +343,28 @@ def run_draws(spec: SimulationSpec, baseline: Baseline, ctx: Context, levers: Le
         prm[k] = np.full(draws.runs, float(v))
     R, M = draws.runs, draws.months
     P = len(spec.provinces)
+    origin = ctx.origin
+    if origin is not None and levers.name == spec.as_of.status_quo:
+        # the status quo as it stood at the origin: Pakistan's mode then, and before the
+        # Taliban held power no stance to move their sanctuary toward
+        levers = origin.status_quo(levers)
+        if origin.hold_sanctuary:
+            prm["taliban_adjust"] = np.zeros(R)
     s = initial_state(spec, R, mode=levers.mode, strikes=levers.strikes,
-                      history=baseline.history, lags=ctx.lags)
+                      history=baseline.history, lags=ctx.lags, init=ctx.init or None)
+    if origin is not None:
+        s.ceasefire[:] = origin.ceasefire
+        s.cf_len[:] = origin.cf_len
+        s.promised[:] = origin.promised
+        s.status[:, list(origin.split)] = 1
+        if origin.steady_strength:
+            s.strength = mech.capacity_steady_state(
+                s.sanctuary, s.strength, capacity_growth=prm["capacity_growth"],
+                capacity_decay=prm["capacity_decay"])
+        # the multiplier's reference is the state at the origin, so m = 1 there
+        member = np.sum(np.where(s.status == 0, ctx.size, 0.0), axis=1)
+        ctx = replace(ctx, ref={**ctx.ref, "effective": s.strength * member,
+                                "cohesion": mech.cohesion(s.status, s.loyalty, ctx.size)})
     # month-major buffers: each month writes contiguous rows; transposed once at the end
     ttp = np.empty((M, R, P), dtype=np.int64)
     isk = np.empty((M, R), dtype=np.int64)
@@ -379,8 +409,11 @@ class Simulator:
 
         self.scenario = scenario
         self.spec = load_spec(scenario)
+        from sarhad.simulate.origin import origin_as_of
+
         self.baseline = baseline or baseline_from_store(scenario, self.spec, db=db, origin=origin)
-        self.ctx = make_context(self.spec, self.baseline)
+        self.origin = origin_as_of(scenario, self.spec, self.baseline.origin)
+        self.ctx = make_context(self.spec, self.baseline, self.origin)
 
     @property
     def policies(self) -> list[str]:

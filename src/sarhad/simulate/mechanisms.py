@@ -103,6 +103,21 @@ def sanctuary_capacity(strength: Array, sanctuary: Array, *, capacity_growth: Ar
                  - capacity_decay * (1 - sanctuary) * strength)
 
 
+def capacity_steady_state(sanctuary: Array, fallback: Array, *, capacity_growth: Array,
+                          capacity_decay: Array) -> Array:
+    """The strength at which :func:`sanctuary_capacity` stands still for a given sanctuary:
+
+    ``strength* = g s / (g s + d (1 - s))`` with ``g = capacity_growth``, ``d = capacity_decay``
+
+    Used at an origin where the sanctuary had long been at its level (before the takeover), so
+    the state adds no capacity drift the fitted record does not already show (P04, P05).
+    ``fallback`` where the rule is switched off (``g s + d (1 - s) = 0``)."""
+    up = capacity_growth * sanctuary
+    den = up + capacity_decay * (1 - sanctuary)
+    safe = np.where(den > 0, den, 1.0)
+    return np.where(den > 0, _unit(up / safe), fallback)
+
+
 def infiltration(presence: Array, ceasefire: Array, sanctuary: Array, reach: Array,
                  containment: float, *, infiltration: Array, containment_effect: Array,
                  urban_reach: Array) -> Array:

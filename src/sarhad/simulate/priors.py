@@ -269,6 +269,55 @@ class Calibration(_M):
     kernel: Kernel
 
 
+class RelationRef(_M):
+    """A relation of the knowledge base by its parties and type (any relation that matches)."""
+
+    source: str
+    type: str
+    target: str
+
+
+class FactEffect(_M):
+    """What a fact changes at the origin: initial-state values (``strength: steady`` starts the
+    TTP's strength at the run's steady state of ``mechanisms.sanctuary_capacity`` for the
+    origin's sanctuary), the start of a cease-fire in force, the prisoner share then
+    promised, and for the status-quo policy only the Taliban's stance (``hold``: the sanctuary
+    stays where it is) and Pakistan's mode."""
+
+    sanctuary: Share | None = None
+    strength: Share | Literal["steady"] | None = None
+    leadership: Share | None = None
+    presence: Share | None = None
+    relations: Share | None = None
+    diplomacy: Share | None = None
+    ceasefire: bool | None = None
+    promised: Share | None = None
+    stance: Literal["hold"] | None = None
+    mode: Literal["talks", "containment"] | None = None
+
+
+class Fact(_M):
+    """One knowledge-base fact the state at an origin depends on. ``test: holds`` asks whether
+    the relation counts as of the origin's last day (:func:`sarhad.kb.relations_as_of`);
+    ``test: started`` whether it had begun by then, ended or not. ``present`` applies when it
+    does, ``absent`` when it does not."""
+
+    relation: RelationRef
+    test: Literal["holds", "started"] = "holds"
+    present: FactEffect = FactEffect()
+    absent: FactEffect = FactEffect()
+    cites: Cites
+    reason: Reason
+
+
+class AsOf(_M):
+    """How the state at an earlier origin is derived from the knowledge base (see
+    :mod:`sarhad.simulate.origin`)."""
+
+    status_quo: str = "status-quo"
+    facts: list[Fact] = Field(default_factory=list)
+
+
 class SimulationSpec(_M):
     origin: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
     violence: Violence
@@ -280,6 +329,7 @@ class SimulationSpec(_M):
     stances: Stances
     concession_weights: ConcessionWeights
     calibration: Calibration | None = None
+    as_of: AsOf = AsOf()
 
 
 # Every parameter the mechanisms read. The scenario must give each a prior (and no others), so a
@@ -374,6 +424,18 @@ def load_spec(scenario: Scenario) -> SimulationSpec:
             if name not in ("sanctuary_effect", "ceasefire_effect"):
                 bad(["calibration", "calibrated", i], f"{name!r} cannot be calibrated; the "
                     "historical kernel has sanctuary_effect and ceasefire_effect")
+    from sarhad.kb.vocabulary import RELATION_TYPES
+
+    if spec.as_of.status_quo not in spec.policies:
+        bad(["as_of", "status_quo"], f"unknown policy {spec.as_of.status_quo!r}")
+    for i, fact in enumerate(spec.as_of.facts):
+        ref = fact.relation
+        for key in ("source", "target"):
+            if getattr(ref, key) not in actor_ids:
+                bad(["as_of", "facts", i, "relation", key],
+                    f"unknown actor {getattr(ref, key)!r}")
+        if ref.type not in RELATION_TYPES:
+            bad(["as_of", "facts", i, "relation", "type"], f"unknown relation type {ref.type!r}")
     if spec.origin > scenario.knowledge_date.strftime("%Y-%m"):
         bad(["origin"], f"origin {spec.origin} is after the scenario's knowledge date "
                         f"{scenario.knowledge_date}")

@@ -27,6 +27,7 @@ cease-fire episodes and the recent fatalities the dynamics model's AR terms read
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -75,9 +76,16 @@ UNIT_FIELDS = ("strength", "leadership", "presence", "loyalty", "isk", "sanctuar
 
 
 def initial_state(spec: SimulationSpec, runs: int, *, mode: int, strikes: float,
-                  history: np.ndarray, lags: tuple[int, ...]) -> State:
-    """The state at the origin, the same for every run (uncertainty enters via parameters)."""
+                  history: np.ndarray, lags: tuple[int, ...],
+                  init: Mapping[str, float] | None = None) -> State:
+    """The state at the origin, the same for every run (uncertainty enters via parameters).
+    ``init`` replaces some of the scenario's initial values (the state as of an earlier
+    origin, :mod:`sarhad.simulate.origin`)."""
     ini = spec.initial
+    init = init or {}
+
+    def val(key: str) -> float:
+        return float(init[key]) if key in init else float(getattr(ini, key).value)
     F, P = len(spec.factions), len(spec.provinces)
 
     def full(v: float) -> np.ndarray:
@@ -88,12 +96,12 @@ def initial_state(spec: SimulationSpec, runs: int, *, mode: int, strikes: float,
     if len(hist) < p0:
         hist = np.concatenate([np.zeros(p0 - len(hist)), hist])
     return State(
-        strength=full(ini.strength.value), leadership=full(ini.leadership.value),
-        presence=np.full((runs, P), float(ini.presence.value)),
+        strength=full(val("strength")), leadership=full(val("leadership")),
+        presence=np.full((runs, P), val("presence")),
         loyalty=np.tile(np.array([f.loyalty for f in spec.factions], float), (runs, 1)),
         status=np.zeros((runs, F), dtype=np.int8),
-        isk=full(ini.isk.value), sanctuary=full(ini.sanctuary.value),
-        relations=full(ini.relations.value), diplomacy=full(ini.diplomacy.value),
+        isk=full(ini.isk.value), sanctuary=full(val("sanctuary")),
+        relations=full(val("relations")), diplomacy=full(val("diplomacy")),
         us_coop=full(ini.us_cooperation.value), aq_room=full(ini.aq_room.value),
         pressure=full(ini.pressure.value), prisoners=full(ini.prisoners.value),
         promised=np.zeros(runs), released=np.zeros(runs), fence=full(ini.fence.value),
