@@ -42,7 +42,9 @@ def oracle_run(spec, baseline, ctx, lv, draws, rows=None):
     shares = [float(x) for x in ctx.shares]
     lags = list(ctx.lags)
     p0 = max(lags) if lags else 1
-    ref = ctx.ref
+    org = ctx.origin
+    init = dict(ctx.init) if ctx.init else {}
+    sq = org is not None and lv.name == spec.as_of.status_quo
     n = len(rows)
     ttp = np.zeros((n, M, P), dtype=np.int64)
     isk_out = np.zeros((n, M), dtype=np.int64)
@@ -54,16 +56,38 @@ def oracle_run(spec, baseline, ctx, lv, draws, rows=None):
     for i, r in enumerate(rows):
         q = {k: float(v[r]) for k, v in draws.params.items()}
         package, promise, flow = _at(lv.package, r), _at(lv.promise, r), _at(lv.flow, r)
-        strength, leadership = ini.strength.value, ini.leadership.value
-        presence = [ini.presence.value] * P
+
+        def val(key):
+            return float(init[key]) if key in init else float(getattr(ini, key).value)
+
+        strength, leadership = val("strength"), val("leadership")
+        presence = [val("presence")] * P
         loyalty = [f.loyalty for f in spec.factions]
         status = [0] * F
-        isk, sanct = ini.isk.value, ini.sanctuary.value
-        rel, dip = ini.relations.value, ini.diplomacy.value
+        isk, sanct = ini.isk.value, val("sanctuary")
+        rel, dip = val("relations"), val("diplomacy")
         coop, aq, pres = ini.us_cooperation.value, ini.aq_room.value, ini.pressure.value
         prisoners, promised, released = ini.prisoners.value, 0.0, 0.0
         cf, cf_len, stall = False, 0, 0
         mode, strikes = lv.mode, lv.strikes
+        if org is not None:
+            # the state at the origin (knowledge base as of then), written out again
+            cf, cf_len, promised = org.ceasefire, org.cf_len, org.promised
+            for f in org.split:
+                status[f] = 1
+            if org.steady_strength:
+                up = q["capacity_growth"] * sanct
+                den = up + q["capacity_decay"] * (1 - sanct)
+                if den > 0:
+                    strength = _u(up / den)
+            if sq:
+                if org.mode is not None:
+                    mode = org.mode
+                if org.hold_sanctuary:
+                    q["taliban_adjust"] = 0.0
+        member0 = sum(size[f] for f in range(F) if status[f] == 0)
+        ref = {"sanctuary": sanct, "effective": strength * member0, "leadership": leadership,
+               "cohesion": sum(size[f] * loyalty[f] for f in range(F) if status[f] == 0)}
         hist = list(baseline.history[-p0:])
         recent = [0.0] * (p0 - len(hist)) + [float(x) for x in hist]
         for t in range(M):

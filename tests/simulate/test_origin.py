@@ -217,3 +217,28 @@ def test_as_of_section_validation(bundled_scenario):
         load_spec(scn)
     text = str(err.value)
     assert "nope" in text and "nobody" in text
+
+
+@pytest.mark.parametrize("origin", ["2016-06", "2020-06", "2021-11"])
+@pytest.mark.parametrize("policy", ["status-quo", "talks", "talks-then-strikes"])
+def test_engine_matches_loop_oracle_at_earlier_origins(bundled_scenario, spec, record, ttp,
+                                                       origin, policy):
+    """The per-run oracle (tests/simulate/oracle.py) applies the origin's state in plain
+    Python and must reproduce the vectorised engine run for run."""
+    from sarhad.simulate.engine import draw_all, policy_levers, run_draws
+
+    from .oracle import oracle_run
+
+    f = SimulatorForecaster(scenario=bundled_scenario, record=record, policy=policy).fit(
+        upto(ttp, origin), start_month="2007-01")
+    d = draw_all(f.spec_, f.baseline_, 30, 18, 11)
+    lv = policy_levers(f.spec_, bundled_scenario, policy, d)
+    ens = run_draws(f.spec_, f.baseline_, f.ctx_, lv, d)
+    ttp_o, isk, cf, coh, extra = oracle_run(f.spec_, f.baseline_, f.ctx_, lv, d)
+    np.testing.assert_array_equal(ens.ttp, ttp_o)
+    np.testing.assert_array_equal(ens.ceasefire, cf)
+    np.testing.assert_allclose(ens.series["cohesion"], coh, rtol=1e-9, atol=1e-12)
+    for k, v in extra.items():
+        np.testing.assert_allclose(ens.series[k], v, rtol=1e-9, atol=1e-12, err_msg=k)
+    if origin == "2021-11":
+        assert ens.ceasefire[:, 0].any()  # the runs start inside the cease-fire
