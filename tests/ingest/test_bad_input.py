@@ -61,6 +61,38 @@ def test_malformed_rows_are_skipped_with_line_and_reason(store, tmp_path):
                   ) == ["1", "8"]
 
 
+def test_blocks_give_the_same_result_as_one_pass(store, tmp_path, monkeypatch):
+    # rows are checked and written in blocks; with blocks of 2 rows, the duplicate (line 12)
+    # and its first occurrence (line 2) fall in different blocks, and problems come from
+    # several blocks: the report and the stored rows must not change
+    import sarhad.ingest.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "BLOCK", 2)
+    report = ingest_file(store, _mixed(tmp_path))
+    assert report.loaded == 2 and report.skipped == 7 and report.rows == 9
+    assert [(p.line, p.field) for p in report.problems] == [
+        (4, "best"), (6, "date_start"), (8, "type_of_violence"), (10, "latitude"),
+        (12, "event_id"), (14, "best"), (16, "date_end")]
+    assert report.problems[4].message == "duplicate of line 2"
+    assert sorted(store.con.execute("SELECT event_id, file_line FROM events").fetchall()
+                  ) == [("1", 2), ("8", 18)]
+
+
+def test_blocks_replace_an_earlier_release_across_blocks(store, tmp_path, monkeypatch):
+    import sarhad.ingest.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "BLOCK", 1)
+    first = write_csv(tmp_path / "GEDEvent_v21_0_1.csv", GED_HEADER_49,
+                      [ged_row(i, "2021-12-01", 1) for i in range(1, 6)])
+    second = write_csv(tmp_path / "GEDEvent_v21_0_2.csv", GED_HEADER_49,
+                       [ged_row(i, "2021-12-01", 2) for i in range(3, 9)])
+    ingest_file(store, first)
+    r = ingest_file(store, second)
+    assert (r.loaded, r.replaced, r.unchanged) == (6, 3, 0)
+    assert store.con.execute("SELECT count(*), sum(best) FROM events").fetchall() == [
+        (8, 2 * 1 + 6 * 2)]
+
+
 def test_strict_aborts_and_writes_nothing(store, tmp_path):
     with pytest.raises(ValidationFailed) as err:
         ingest_file(store, _mixed(tmp_path), strict=True)

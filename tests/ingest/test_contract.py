@@ -41,6 +41,7 @@ def test_adapter_contract(name, tmp_path):
     adapter = ADAPTERS[name]
     header, row, id_col, date_col = VALID[name]
     assert adapter.matches(header) or name == "ucdp-candidate"
+    assert adapter.id_column == id_col and id_col in adapter.required   # duplicates found on it
     if name != "ucdp-candidate":
         assert detect(header).name == name        # recognised from its header alone
     broken_id = dict(row, **{id_col: ""})

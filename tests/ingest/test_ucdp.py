@@ -44,6 +44,12 @@ def test_same_file_twice_changes_nothing(store, ged_csv):
     assert len(store.files()) == 1
 
 
+def test_a_loaded_file_is_a_no_op_even_when_asked_as_another_source(store, ged_csv):
+    ingest_file(store, ged_csv)
+    again = ingest_file(store, ged_csv, source="acled")    # its columns are not ACLED's
+    assert again.already_loaded and again.source == "ucdp" and store.count() == 6416
+
+
 def test_hdx_hxl_row_is_skipped_and_lines_still_point_at_records(store, tmp_path, ged_bytes):
     header, rest = ged_bytes.split(b"\n", 1)
     hxl = b",".join(b"#x+" + c for c in header.split(b","))

@@ -45,6 +45,7 @@ def _date(col: str) -> pl.Expr:
 @register
 class Acled(Adapter):
     name = "acled"
+    id_column = "event_id_cnty"
     title = "ACLED standard export"
     required = ("event_id_cnty", "event_date", "event_type", "actor1", "actor2", "country",
                 "admin1", "latitude", "longitude", "fatalities")

@@ -35,6 +35,7 @@ from sarhad.ingest.base import (
 @register
 class Gtd(Adapter):
     name = "gtd"
+    id_column = "eventid"
     title = "Global Terrorism Database export"
     required = ("eventid", "iyear", "imonth", "iday", "country_txt", "provstate", "gname",
                 "nkill")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,15 @@ import polars as pl
 from sarhad.errors import Problem, SarhadError, ValidationFailed
 from sarhad.ingest import places
 from sarhad.ingest.actors import resolver
-from sarhad.ingest.base import ADAPTERS, Adapter, detect, format_problems, version_key
+from sarhad.ingest.base import (
+    ADAPTERS,
+    Adapter,
+    detect,
+    distinct_values,
+    enum_codes,
+    format_problems,
+    version_key,
+)
 from sarhad.ingest.reader import Table, header_of, read_table, sha256_of, sniff_encoding
 from sarhad.kb.schema import Scenario
 from sarhad.store import EVENT_COLUMNS, Store, first_row, scalar
@@ -77,49 +86,56 @@ def _adapter_for(header: list[str], path: Path, source: str | None, name: str) -
     return found
 
 
-def _per_distinct(frame: pl.DataFrame, col: str, expr: Callable[[pl.Expr], pl.Expr],
-                  dtype: pl.DataType) -> pl.Series:
-    """``expr`` of a column, evaluated once per distinct value and looked up for every row:
-    place names repeat, so the regexes run on a few hundred strings instead of every row."""
-    values = frame.get_column(col).unique()
-    mapped = pl.select(expr(pl.lit(values)).alias("m")).to_series().cast(dtype)
-    non_null = values.is_not_null()
-    on_null = mapped.filter(~non_null)
-    out = frame.select(pl.col(col).replace_strict(values.filter(non_null),
-                                                  mapped.filter(non_null), default=None,
-                                                  return_dtype=dtype)).to_series()
-    if on_null.len() and on_null[0] is not None:
-        out = out.fill_null(on_null[0]) if frame.get_column(col).null_count() else out
-    return out.alias(col)
+def _per_distinct(col: pl.Series, outputs: dict[str, tuple[Callable[[pl.Expr], pl.Expr],
+                                                             pl.DataType]]) -> list[pl.Series]:
+    """Each ``expr`` of a text column, evaluated once per distinct value and spread to every
+    row: place names repeat, so the regexes run on a few hundred strings instead of every row.
+
+    The column is hashed once (a cast to an ``Enum`` of its distinct values, whose codes are
+    positions in that list); every output is then a ``gather`` of its per-value results by
+    those codes, with no further hashing of the column's strings."""
+    values = distinct_values(col)
+    codes = enum_codes(col, values)
+    with_null = pl.concat([values, pl.Series([None], dtype=pl.String)])
+    has_null = col.null_count() > 0
+    out = []
+    for name, (expr, dtype) in outputs.items():
+        mapped = pl.select(expr(pl.lit(with_null)).alias("m")).to_series().cast(dtype)
+        series = mapped.head(values.len()).gather(codes)
+        if has_null and mapped[-1] is not None:   # what the expression gives a missing cell
+            series = series.fill_null(mapped[-1])
+        out.append(series.alias(name))
+    return out
 
 
-def _prepare(canon: pl.DataFrame, *, source: str, scenario: Scenario) -> pl.DataFrame:
+def _prepare(canon: pl.DataFrame, *, dup: pl.Series, scenario: Scenario) -> pl.DataFrame:
     """Canonical rows -> store rows: places, actors, ids, duplicates flagged as problems."""
     res = resolver(scenario)
-    fata_prov = _per_distinct(canon, "province_raw", places.fata_province_expr, pl.Boolean())
-    kp = _per_distinct(canon, "province_raw", places.kp_expr, pl.Boolean())
-    merged = _per_distinct(canon, "district_raw", places.merged_district_expr, pl.Boolean())
+    province, fata_prov, kp = _per_distinct(canon.get_column("province_raw"), {
+        "province": (places.province_expr, pl.String()),
+        "fata": (places.fata_province_expr, pl.Boolean()),
+        "kp": (places.kp_expr, pl.Boolean())})
+    district, merged = _per_distinct(canon.get_column("district_raw"), {
+        "district": (places.district_expr, pl.String()),
+        "merged": (places.merged_district_expr, pl.Boolean())})
     canon = canon.with_columns(
-        _per_distinct(canon, "province_raw", places.province_expr, pl.String())
-        .alias("province"),
+        province,
         (fata_prov | (kp & merged)).alias("former_fata"),
-        _per_distinct(canon, "district_raw", places.district_expr, pl.String())
-        .alias("district"),
+        district,
         res.resolve(canon, "side_a_id", "side_a").alias("side_a_actor"),
         res.resolve(canon, "side_b_id", "side_b").alias("side_b_actor"),
     )
-    dup = pl.col("event_id").is_not_null() & ~pl.col("event_id").is_first_distinct()
     # release and file hash are per file: stored once in 'files', not on every event
     return canon.with_columns(
-        pl.lit(source).alias("source"),
         pl.col("_line").alias("file_line"),
         pl.coalesce(pl.col("problem"),
-                    pl.when(dup).then(pl.lit("event_id: duplicate of line {_first_line}")))
+                    pl.when(pl.lit(dup)).then(
+                        pl.lit("event_id: duplicate of line {_first_line}")))
         .alias("problem"),
     )
 
 
-def _problems(bad: pl.DataFrame, rows: pl.DataFrame, raw: pl.DataFrame, name: str
+def _problems(bad: pl.DataFrame, raw: pl.DataFrame, id_column: str, name: str
               ) -> tuple[list[Problem], dict[str, int]]:
     """Problems of the skipped rows: counts by field for all, messages for the first few."""
     split = bad.select(pl.col("_line"), pl.col("event_id"),
@@ -130,9 +146,9 @@ def _problems(bad: pl.DataFrame, rows: pl.DataFrame, raw: pl.DataFrame, name: st
     # raw values to fill the messages, for the listed rows only
     values = {r["_line"]: r for r in raw.filter(pl.col("_line").is_in(head["_line"].implode()))
               .to_dicts()}
-    first = rows.filter(pl.col("event_id").is_in(head["event_id"].drop_nulls().implode())
-                        & pl.col("event_id").is_first_distinct())
-    first_line = dict(first.select("event_id", "_line").iter_rows())
+    # where each listed id first occurs (rows are in file order: the smallest line)
+    first = raw.filter(pl.col(id_column).is_in(head["event_id"].drop_nulls().implode()))
+    first_line = dict(first.group_by(id_column).agg(pl.col("_line").min()).iter_rows())
     rows_for = []
     for line, eid, _f, _t in head.iter_rows():
         row = dict(values.get(line, {}))
@@ -144,71 +160,103 @@ def _problems(bad: pl.DataFrame, rows: pl.DataFrame, raw: pl.DataFrame, name: st
     return listed, reasons
 
 
-def _unresolved(good: pl.DataFrame) -> list[tuple[str, int]]:
+def _name_counts(good: pl.DataFrame) -> pl.DataFrame:
+    """Events per side name that matched no scenario actor (one block's rows)."""
     sides = pl.concat([
         good.select(pl.col("side_a").alias("name"), pl.col("side_a_actor").alias("actor")),
         good.select(pl.col("side_b").alias("name"), pl.col("side_b_actor").alias("actor")),
     ])
-    counts = (sides.filter(pl.col("actor").is_null() & pl.col("name").is_not_null())
-              .group_by("name").len().sort(["len", "name"], descending=[True, False]))
-    return [(n, int(c)) for n, c in counts.head(MAX_LISTED).iter_rows()]
+    return (sides.filter(pl.col("actor").is_null() & pl.col("name").is_not_null())
+            .group_by("name").len())
 
 
-def _write(store: Store, good: pl.DataFrame, report: IngestReport, *, label: str,
-           scenario: Scenario, citation: str | None,
-           on_before_commit: Callable[[], None] | None) -> None:
+def _unresolved(counts: list[pl.DataFrame]) -> list[tuple[str, int]]:
+    """The blocks' counts summed: most frequent first, ties by name."""
+    if not counts:
+        return []
+    total = (pl.concat(counts).group_by("name").agg(pl.col("len").sum())
+             .sort(["len", "name"], descending=[True, False]))
+    return [(n, int(c)) for n, c in total.head(MAX_LISTED).iter_rows()]
+
+
+#: stored columns with one value per ingest, as SQL over the parameters ($1 source, $2 id)
+_CONSTANT = {"source": "$1::VARCHAR", "ingest_id": "$2::BIGINT"}
+_COLS = ", ".join(EVENT_COLUMNS)
+_VALUES = ", ".join(_CONSTANT.get(c, c) for c in EVENT_COLUMNS)
+
+
+@dataclass
+class _Txn:
+    """The one transaction of an ingest, open on the store's connection."""
+
+    ingest_id: int
+    has_source: bool   # events of this source already stored: ids may collide
+
+
+def _begin(store: Store, report: IngestReport) -> _Txn:
     con = store.con
-    with store.lock:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            ingest_id = scalar(con, "SELECT nextval('ingest_seq')")
-            staged = good.with_columns(pl.lit(ingest_id, dtype=pl.Int64).alias("ingest_id"))
-            staged = staged.select(EVENT_COLUMNS)
-            con.register("_staged", staged)
-            cols = ", ".join(EVENT_COLUMNS)
-            has_source = scalar(con, "SELECT count(*) FROM (SELECT 1 FROM events WHERE "
-                                     "source = ? LIMIT 1)", [report.source]) > 0
-            if not has_source:
-                # nothing of this source yet: no id can collide, a plain append
-                con.execute(f"INSERT INTO events ({cols}) SELECT {cols} FROM _staged")
-                report.replaced, report.loaded = 0, staged.height
-            else:
-                # One join finds the ids already stored. A release replaces an earlier or
-                # equal one (a later ingest wins a tie); an older never overwrites a newer.
-                con.execute("""
-                    CREATE OR REPLACE TEMP TABLE _seen AS
-                    SELECT e.event_id, f.version_key <= ? AS replace
-                    FROM events e JOIN files f USING (ingest_id)
-                    JOIN _staged s ON e.event_id = s.event_id
-                    WHERE e.source = ?""", [version_key(report.version), report.source])
-                report.replaced = scalar(con, "SELECT count(*) FROM _seen WHERE replace")
-                kept = scalar(con, "SELECT count(*) FROM _seen WHERE NOT replace")
-                con.execute("DELETE FROM events WHERE source = ? AND event_id IN "
-                            "(SELECT event_id FROM _seen WHERE replace)", [report.source])
-                con.execute(f"""
-                    INSERT INTO events ({cols}) SELECT {cols} FROM _staged
-                    WHERE event_id NOT IN (SELECT event_id FROM _seen WHERE NOT replace)""")
-                con.execute("DROP TABLE _seen")
-                report.loaded = staged.height - kept
-            report.unchanged = good.height - report.loaded
-            con.execute("INSERT INTO files VALUES "
-                        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-                        [ingest_id, report.sha256, label, report.source, report.version,
-                         version_key(report.version), report.encoding, report.rows,
-                         report.loaded, report.skipped, scenario.scenario.name, citation])
-            # which scenarios' actors the stored side_*_actor columns were resolved against
-            prints = set(filter(None, (store.meta("resolver_fingerprints") or "").split(",")))
-            prints.add(resolver(scenario).fingerprint)
-            con.execute("INSERT OR REPLACE INTO meta VALUES ('resolver_fingerprints', ?)",
-                        [",".join(sorted(prints))])
-            if on_before_commit is not None:
-                on_before_commit()
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.unregister("_staged")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        ingest_id = scalar(con, "SELECT nextval('ingest_seq')")
+        has_source = scalar(con, "SELECT count(*) FROM (SELECT 1 FROM events WHERE "
+                                 "source = ? LIMIT 1)", [report.source]) > 0
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return _Txn(int(ingest_id), has_source)
+
+
+def _insert_block(store: Store, txn: _Txn, good: pl.DataFrame, report: IngestReport
+                  ) -> tuple[int, int]:
+    """Write one block of checked rows; returns (loaded, replaced)."""
+    con = store.con
+    # source and ingest id are the same on every row: given to DuckDB as constants
+    # ($1, $2) rather than as columns of 400,000 copies to convert and scan
+    staged = good.select([c for c in EVENT_COLUMNS if c not in _CONSTANT])
+    fixed = [report.source, txn.ingest_id]
+    con.register("_staged", staged)
+    try:
+        if not txn.has_source:
+            # nothing of this source yet: no id can collide, a plain append
+            con.execute(f"INSERT INTO events ({_COLS}) SELECT {_VALUES} FROM _staged", fixed)
+            return staged.height, 0
+        # One join finds the ids already stored. A release replaces an earlier or equal
+        # one (a later ingest wins a tie); an older never overwrites a newer.
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE _seen AS
+            SELECT e.event_id, f.version_key <= $1 AS replace
+            FROM events e JOIN files f USING (ingest_id)
+            JOIN _staged s ON e.event_id = s.event_id
+            WHERE e.source = $2""", [version_key(report.version), report.source])
+        replaced = scalar(con, "SELECT count(*) FROM _seen WHERE replace")
+        kept = scalar(con, "SELECT count(*) FROM _seen WHERE NOT replace")
+        con.execute("DELETE FROM events WHERE source = ? AND event_id IN "
+                    "(SELECT event_id FROM _seen WHERE replace)", [report.source])
+        con.execute(f"""
+            INSERT INTO events ({_COLS}) SELECT {_VALUES} FROM _staged
+            WHERE event_id NOT IN (SELECT event_id FROM _seen WHERE NOT replace)""", fixed)
+        con.execute("DROP TABLE _seen")
+        return staged.height - kept, replaced
+    finally:
+        con.unregister("_staged")
+
+
+def _commit(store: Store, txn: _Txn, report: IngestReport, *, label: str,
+            scenario: Scenario, citation: str | None,
+            on_before_commit: Callable[[], None] | None) -> None:
+    con = store.con
+    con.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+                [txn.ingest_id, report.sha256, label, report.source, report.version,
+                 version_key(report.version), report.encoding, report.rows, report.loaded,
+                 report.skipped, scenario.scenario.name, citation])
+    # which scenarios' actors the stored side_*_actor columns were resolved against
+    prints = set(filter(None, (store.meta("resolver_fingerprints") or "").split(",")))
+    prints.add(resolver(scenario).fingerprint)
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('resolver_fingerprints', ?)",
+                [",".join(sorted(prints))])
+    if on_before_commit is not None:
+        on_before_commit()
+    con.execute("COMMIT")
 
 
 def ingest_file(store: Store, path: Path | str, *, source: str | None = None,
@@ -259,37 +307,43 @@ def ingest_file(store: Store, path: Path | str, *, source: str | None = None,
 
 def _read(store: Store, path: Path, *, name: str, source: str | None,
           version: str | None) -> tuple[Table | None, str, Adapter | None, str | None]:
-    """Hash the file; if it is new, detect its format and parse it."""
+    """Detect the file's format and parse it; ``None`` for a file already in the store.
+
+    The content hash is computed during the parse, from the same read as the record lines
+    (hashing first would read the file twice and add its time to every ingest); so a file
+    loaded before is parsed once more before it is recognised, and changes nothing."""
     if path.is_dir():
         raise IsADirectoryError(path)
-    sha = sha256_of(path)
-    if store.has_file(sha):
-        return None, sha, None, None
     with path.open("rb") as fh:
         head = fh.read(1 << 20)
-    if not head.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise SarhadError(f"{name}: empty file")
-    encoding = sniff_encoding(head, name=name)
-    header = header_of(head, name=name)
-    adapter = _adapter_for(header, path, source, name)
+    try:
+        if not head.strip(b" \t\r\n\xef\xbb\xbf"):
+            raise SarhadError(f"{name}: empty file")
+        encoding = sniff_encoding(head, name=name)
+        header = header_of(head, name=name)
+        adapter = _adapter_for(header, path, source, name)
+    except SarhadError:
+        # a file already loaded is a no-op whatever it is asked to be read as
+        sha = sha256_of(path)
+        if store.has_file(sha):
+            return None, sha, None, None
+        raise
     version = version or adapter.version_from(path)
     names = {x.lower() for x in (*adapter.required, *adapter.optional)}
     wanted = [c for c in header if c.lower() in names]
     table = read_table(path, wanted, name=name, encoding=encoding)
-    return table, sha, adapter, version
+    if store.has_file(table.sha256):
+        return None, table.sha256, None, None
+    return table, table.sha256, adapter, version
 
 
-def _ingest_raw(store: Store, table: Table, adapter: Adapter, report: IngestReport, *,
-                scenario: Scenario | None, strict: bool, label: str, citation: str | None,
-                on_before_commit: Callable[[], None] | None, started: float) -> IngestReport:
-    if scenario is None:
-        from sarhad.kb import load_scenario
+#: rows checked and written per block: DuckDB writes one block while polars checks the next
+BLOCK = 65_536
 
-        scenario = load_scenario()
-    # the table is emptied as soon as its rows are no longer needed: peak memory matters
-    raw, n_fields = table.frame, table.n_columns
-    table.frame = pl.DataFrame()
-    report.rows = raw.height
+
+def _check_block(raw: pl.DataFrame, dup: pl.Series, adapter: Adapter, n_fields: int,
+                 scenario: Scenario) -> pl.DataFrame:
+    """One block of raw rows -> store rows with ``problem`` set on the malformed ones."""
     canon = adapter.canonical(raw.lazy()).collect()
     if "_fields" in raw.columns:
         # a record with more or fewer fields than the header is malformed (a stray comma or
@@ -301,30 +355,90 @@ def _ingest_raw(store: Store, table: Table, adapter: Adapter, report: IngestRepo
         canon = canon.with_columns(
             pl.coalesce(pl.select(ragged.alias("r")).to_series(), pl.col("problem"))
             .alias("problem"))
-    rows = _prepare(canon, source=adapter.name, scenario=scenario)
-    del canon
-    n_bad = rows.get_column("problem").is_not_null().sum()
-    bad = rows.filter(pl.col("problem").is_not_null()) if n_bad else rows.clear()
-    good = rows.filter(pl.col("problem").is_null()) if n_bad else rows
-    report.skipped = bad.height
-    if not bad.height:
-        del raw
-    else:
-        report.problems, report.skip_reasons = _problems(bad, rows, raw, report.file)
-        if strict:
-            more = bad.height - len(report.problems)
-            listed = list(report.problems)
-            if more > 0:
-                listed.append(Problem(report.file, None, "", f"... and {more} more"))
-            raise ValidationFailed(listed)
-        del raw
-    del rows
+    return _prepare(canon, dup=dup, scenario=scenario)
+
+
+def _ingest_raw(store: Store, table: Table, adapter: Adapter, report: IngestReport, *,
+                scenario: Scenario | None, strict: bool, label: str, citation: str | None,
+                on_before_commit: Callable[[], None] | None, started: float) -> IngestReport:
+    """Check, resolve and write the parsed rows, in blocks of :data:`BLOCK` rows.
+
+    The rows are checked block by block while one background thread writes the blocks
+    already checked, in order, inside the one transaction (DuckDB's insert runs on one core
+    and releases the GIL; polars' checks run beside it). Duplicate ids are found over the
+    whole file before the blocks are cut. With ``strict`` every block is checked before
+    anything is written."""
+    if scenario is None:
+        from sarhad.kb import load_scenario
+
+        scenario = load_scenario()
+    raw, n_fields = table.frame, table.n_columns
+    table.frame = pl.DataFrame()   # the raw rows live in one frame only: peak memory matters
+    report.rows = raw.height
+    ids = raw.get_column(adapter.id_column)
+    dup = ids.is_not_null() & ~ids.is_first_distinct()
     t_check = time.perf_counter()
-    report.timings["check"] = t_check - started - report.timings.get("read", 0.0)
-    _write(store, good, report, label=label, scenario=scenario, citation=citation,
-           on_before_commit=on_before_commit)
-    report.timings["write"] = time.perf_counter() - t_check
-    report.unresolved = _unresolved(good)
+    check_s = 0.0
+    bad_parts: list[pl.DataFrame] = []
+    held: list[pl.DataFrame] = []          # strict: checked blocks wait for the verdict
+    counts: list[pl.DataFrame] = []
+    results: list[Future[tuple[int, int]]] = []
+    txn: _Txn | None = None
+    with store.lock, ThreadPoolExecutor(max_workers=1) as writer:
+        try:
+            if not strict:
+                txn = _begin(store, report)
+            for lo in range(0, max(raw.height, 1), BLOCK):
+                t0 = time.perf_counter()
+                rows = _check_block(raw.slice(lo, BLOCK), dup.slice(lo, BLOCK), adapter,
+                                    n_fields, scenario)
+                failed = rows.get_column("problem").is_not_null()
+                if failed.any():
+                    bad_parts.append(rows.filter(failed))
+                    rows = rows.filter(~failed)
+                counts.append(_name_counts(rows))
+                if txn is None:
+                    held.append(rows)
+                else:
+                    results.append(writer.submit(_insert_block, store, txn, rows, report))
+                check_s += time.perf_counter() - t0
+            bad = pl.concat(bad_parts) if bad_parts else None
+            report.skipped = 0 if bad is None else bad.height
+            if bad is not None:
+                report.problems, report.skip_reasons = _problems(
+                    bad, raw, adapter.id_column, report.file)
+            if strict and bad is not None:
+                more = bad.height - len(report.problems)
+                listed = list(report.problems)
+                if more > 0:
+                    listed.append(Problem(report.file, None, "", f"... and {more} more"))
+                raise ValidationFailed(listed)
+            del raw, bad, bad_parts
+            t_written = time.perf_counter()
+            if txn is None:
+                txn = _begin(store, report)
+                results = [writer.submit(_insert_block, store, txn, rows, report)
+                           for rows in held]
+                held.clear()
+            report.unresolved = _unresolved(counts)
+            written = [f.result() for f in results]
+            report.loaded = sum(n for n, _ in written)
+            report.replaced = sum(r for _, r in written)
+            report.unchanged = report.rows - report.skipped - report.loaded
+            _commit(store, txn, report, label=label, scenario=scenario, citation=citation,
+                    on_before_commit=on_before_commit)
+        except BaseException:
+            # the writer may still be inside an insert: let it finish before rolling back
+            for f in results:
+                f.cancel()
+            wait(results)
+            if txn is not None:
+                store.con.execute("ROLLBACK")
+            raise
+    report.timings["check"] = check_s
+    # the part of the write not hidden behind the checks
+    report.timings["write"] = time.perf_counter() - t_written
+    report.timings["check+write"] = time.perf_counter() - t_check
     report.seconds = time.perf_counter() - started
     return report
 

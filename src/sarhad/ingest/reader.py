@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numba
 import numpy as np
@@ -30,6 +31,7 @@ class Table:
     frame: pl.DataFrame   # the requested columns as text, plus _line and _fields
     encoding: str         # what the file was: utf-8, utf-8-sig, cp1252 or latin-1
     n_columns: int        # fields in the header
+    sha256: str = ""      # content hash of the file, computed during the same read
 
 
 def sniff_encoding(head: bytes, *, name: str) -> str:
@@ -102,11 +104,12 @@ def _layout_chunk(buf: np.ndarray, state: np.ndarray, starts: np.ndarray,
     return k
 
 
-def record_layout(source: Path | bytes) -> tuple[np.ndarray, np.ndarray]:
+def record_layout(source: Path | bytes, *, digest: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """For every record after the header: the physical line (1-based) where it starts, and
     its number of fields. Quote-aware: a newline or comma separates only outside a quoted
     field. One compiled pass (numba, cached on disk) streaming the file in 16 MB chunks, so
-    memory stays flat whatever the file's size."""
+    memory stays flat whatever the file's size. ``digest`` (a ``hashlib`` object) is fed the
+    same chunks, so the content hash costs no second read of the file."""
     state = np.array([0, 0, 1], dtype=np.int64)
     starts_parts: list[np.ndarray] = []
     fields_parts: list[np.ndarray] = []
@@ -116,6 +119,8 @@ def record_layout(source: Path | bytes) -> tuple[np.ndarray, np.ndarray]:
         buf = np.frombuffer(chunk, dtype=np.uint8)
         if buf.size == 0:
             continue
+        if digest is not None:
+            digest.update(chunk)     # releases the GIL on large buffers, like the kernel
         if starts.size < buf.size:   # a chunk of n bytes ends at most n records
             starts = np.empty(buf.size, dtype=np.int64)
             fields = np.empty(buf.size, dtype=np.int64)
@@ -161,15 +166,16 @@ def read_table(path: Path, columns: list[str], *, name: str, encoding: str) -> T
     """All ``columns`` as text, plus ``_line`` and ``_fields`` per record; a leading row of
     HXL hashtags (HDX extracts) is dropped.
 
-    Polars parses the file while the record layout is computed in a second thread (the numba
-    kernel releases the GIL). A file that is not UTF-8 is transcoded in memory and parsed
-    again; its layout is the same, since quotes, commas and newlines are the same bytes in
-    Latin-1 and UTF-8.
+    Polars parses the file while the record layout and the SHA-256 are computed in a second
+    thread from one streamed read (the numba kernel and hashlib release the GIL). A file that
+    is not UTF-8 is transcoded in memory and parsed again; its layout is the same, since
+    quotes, commas and newlines are the same bytes in Latin-1 and UTF-8.
     """
     with open(path, "rb") as fh:
         n_header = len(header_of(fh.read(1 << 20), name=name))
+    digest = hashlib.sha256()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        layout = pool.submit(record_layout, path)
+        layout = pool.submit(record_layout, path, digest=digest)
         try:
             frame = pl.read_csv(path, columns=columns, infer_schema_length=0,
                                 truncate_ragged_lines=True, raise_if_empty=False)
@@ -195,7 +201,7 @@ def read_table(path: Path, columns: list[str], *, name: str, encoding: str) -> T
         texts = [v for v in first[:-2] if v]
         if texts and all(v.startswith("#") for v in texts):  # HDX's HXL hashtag row
             frame = frame.slice(1)
-    return Table(frame, encoding, n_header)
+    return Table(frame, encoding, n_header, digest.hexdigest())
 
 
 def _first_line(err: BaseException) -> str:

@@ -142,6 +142,7 @@ class UcdpCandidate(Adapter):
     otherwise. An event id seen in an earlier release is replaced by the later release."""
 
     name = "ucdp-candidate"
+    id_column = "id"
     title = "UCDP Candidate Events (monthly, GED columns)"
     required = GED_REQUIRED
     optional = GED_OPTIONAL
@@ -165,6 +166,7 @@ class UcdpGed(Adapter):
     """UCDP GED (49 columns), or an HDX country extract (50, with ``iso3``)."""
 
     name = "ucdp"
+    id_column = "id"
     title = "UCDP GED (GEDEvent_vXX_Y.csv, or an HDX country extract)"
     required = GED_REQUIRED
     optional = GED_OPTIONAL
