@@ -35,7 +35,8 @@ from sarhad.simulate.origin import origin_as_of
 from sarhad.simulate.policies import compile_policy
 from sarhad.simulate.priors import load_spec
 
-_BUNDLED: dict[int, Record] = {}
+# scenario id -> (scenario, record); holding the scenario keeps its id from being reused
+_BUNDLED: dict[int, tuple[Any, Record]] = {}
 
 
 def bundled_record(spec: Any, scenario: Any) -> Record:
@@ -44,13 +45,13 @@ def bundled_record(spec: Any, scenario: Any) -> Record:
     from sarhad.store import open_store
 
     key = id(scenario)
-    if key not in _BUNDLED:
+    if key not in _BUNDLED or _BUNDLED[key][0] is not scenario:
         store = open_store()
         try:
-            _BUNDLED[key] = record_from_store(store, spec, scenario)
+            _BUNDLED[key] = (scenario, record_from_store(store, spec, scenario))
         finally:
             store.close()
-    return _BUNDLED[key]
+    return _BUNDLED[key][1]
 
 
 class SimulatorForecaster:
