@@ -242,3 +242,13 @@ def test_engine_matches_loop_oracle_at_earlier_origins(bundled_scenario, spec, r
         np.testing.assert_allclose(ens.series[k], v, rtol=1e-9, atol=1e-12, err_msg=k)
     if origin == "2021-11":
         assert ens.ceasefire[:, 0].any()  # the runs start inside the cease-fire
+
+
+@pytest.mark.parametrize("origin, names", [("2016-06", []), ("2021-07", []),
+                                           ("2021-10", ["kabul-takeover"]),
+                                           ("2021-12", ["kabul-takeover", "ceasefire-2021"])])
+def test_the_violence_model_gets_only_regimes_dated_by_the_origin(bundled_scenario, record, ttp,
+                                                                  origin, names):
+    f = SimulatorForecaster(scenario=bundled_scenario, record=record).fit(
+        upto(ttp, origin), start_month="2007-01")
+    assert [r[0] for r in f.baseline_.model.regimes] == names
