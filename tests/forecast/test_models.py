@@ -217,7 +217,7 @@ def test_damped_trend_stops_the_extrapolation() -> None:
     y = rng.poisson(np.exp(2.0 + 0.4 * t / 12))
     kw = dict(window=None, trend=True, ar_lags=(), parameter_uncertainty=False,
               cap_factor=None)
-    free = CountModel(**kw).fit(y, start_month="2000-01")
+    free = CountModel(trend_damping=1.0, **kw).fit(y, start_month="2000-01")
     damped = CountModel(trend_damping=0.8, **kw).fit(y, start_month="2000-01")
     a = free.sample(36, draws=4000, rng=np.random.default_rng(6))
     b = damped.sample(36, draws=4000, rng=np.random.default_rng(6))
@@ -226,6 +226,10 @@ def test_damped_trend_stops_the_extrapolation() -> None:
     assert a[:, -1].mean() == pytest.approx(last * np.exp(b_trend * 36 / 12), rel=0.05)
     assert b[:, -1].mean() == pytest.approx(last * np.exp(b_trend * 4 / 12), rel=0.05)
     np.testing.assert_array_equal(a[:, 0] >= 0, True)
+    # the default damps (0.7): the level moves about 0.7 / 0.3 months of trend past the data
+    c = CountModel(**kw).fit(y, start_month="2000-01").sample(36, draws=4000,
+                                                              rng=np.random.default_rng(6))
+    assert c[:, -1].mean() == pytest.approx(last * np.exp(b_trend * (0.7 / 0.3) / 12), rel=0.05)
     with pytest.raises(SarhadError, match="trend_damping"):
         CountModel(trend_damping=1.5, **kw).fit(y, start_month="2000-01").sample(
             2, draws=5, rng=np.random.default_rng(0))
