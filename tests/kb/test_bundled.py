@@ -116,16 +116,28 @@ def test_ttp_factions_carry_ucdp_ids(bundled_scenario):
     assert {356, 5928, 1101, 1102, 1103, 3047, 5864, 5865} <= ids
 
 
-@pytest.mark.parametrize(("actor", "ucdp"), [("afghan-taliban", 303), ("is-k", 234),
-                                             ("al-qaeda", 769), ("pakistan", 142)])
-def test_ucdp_ids_match_the_actor_list(bundled_scenario, actor, ucdp):
-    from tests.conftest import SHARED
+@pytest.mark.parametrize(("actor", "ucdp", "name"), [
+    ("afghan-taliban", 303, "Taleban"), ("is-k", 234, "IS"), ("al-qaeda", 769, "al-Qaida"),
+    ("pakistan", 142, "Government of Pakistan"), ("ttp", 356, "TTP"),
+    ("jamaat-ul-ahrar", 5928, "Jamaat-ul-Ahrar")])
+def test_ucdp_ids_match_the_actor_list(bundled_scenario, actor, ucdp, name):
+    """Checked against the UCDP actor list that ships with sarhad, not against the YAML itself."""
+    from importlib import resources
+
+    import polars as pl
 
     assert ucdp in bundled_scenario.actor(actor).external_ids.ucdp
-    path = SHARED / "data" / "ucdp" / "actors_22.1.csv"
-    if path.exists():
-        import csv
+    table = pl.read_parquet(str(resources.files("sarhad") / "data" / "ucdp_actors_22.1.parquet"))
+    row = table.filter(pl.col("ActorId").cast(pl.Int64) == ucdp)
+    assert row.height == 1 and row["NameData"][0].strip() == name
 
-        with path.open(encoding="utf-8") as f:
-            known = {int(r["ActorId"]) for r in csv.DictReader(f)}
-        assert ucdp in known
+
+def test_every_ucdp_id_in_the_scenario_exists(bundled_scenario):
+    from importlib import resources
+
+    import polars as pl
+
+    table = pl.read_parquet(str(resources.files("sarhad") / "data" / "ucdp_actors_22.1.parquet"))
+    known = set(table["ActorId"].cast(pl.Int64).to_list())
+    used = {u for a in bundled_scenario.actors for u in a.external_ids.ucdp}
+    assert used and used <= known

@@ -49,13 +49,56 @@ def _register_all() -> None:
 _register_all()
 
 
-def main() -> None:
-    """Console entry point: run the app, turning sarhad errors into one-line messages."""
+def _click_exceptions() -> tuple[tuple[type[BaseException], ...], ...]:
+    """Usage-error classes of click and of the click copy newer typer versions carry."""
+    import click.exceptions as ce
+
+    modules = [ce]
     try:
-        app()
+        import typer._click.exceptions as tce  # typer >= 0.2x vendors click
+
+        modules.append(tce)
+    except ImportError:  # pragma: no cover - depends on the typer version installed
+        pass
+    def found(name: str) -> tuple[type[BaseException], ...]:
+        return tuple(getattr(m, name) for m in modules if hasattr(m, name))
+
+    return found("NoArgsIsHelpError"), found("UsageError"), (*found("Abort"), typer.Abort)
+
+
+def main() -> None:
+    """Console entry point: run the app; bad input becomes one line on stderr and exit code 2.
+
+    Set ``SARHAD_DEBUG=1`` to see the traceback of an unexpected error."""
+    import os
+
+    no_args, usage, abort = _click_exceptions()
+    try:
+        code = app(standalone_mode=False)
+    except no_args as err:
+        print(err.ctx.get_help() if err.ctx else "", file=sys.stderr)
+        sys.exit(0)
+    except usage as err:
+        where = f" (see 'sarhad {err.ctx.info_name} --help')" if err.ctx and err.ctx.parent else ""
+        message = err.format_message().replace("Value error, ", "").replace("\n", " ")
+        print(f"sarhad: error: {message}{where}", file=sys.stderr)
+        sys.exit(2)
+    except abort:
+        print("sarhad: interrupted", file=sys.stderr)
+        sys.exit(130)
     except SarhadError as err:
         print(f"sarhad: error: {err}", file=sys.stderr)
         sys.exit(err.exit_code)
     except KeyboardInterrupt:
         print("sarhad: interrupted", file=sys.stderr)
         sys.exit(130)
+    except MemoryError:
+        print("sarhad: error: out of memory; ask for fewer draws, runs or months", file=sys.stderr)
+        sys.exit(2)
+    except Exception as err:  # a bug, not bad input: say so in one line
+        if os.environ.get("SARHAD_DEBUG"):
+            raise
+        print(f"sarhad: internal error: {type(err).__name__}: {err} (set SARHAD_DEBUG=1 for "
+              "the traceback, and please report it)", file=sys.stderr)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

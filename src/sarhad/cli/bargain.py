@@ -147,4 +147,4 @@ def bargain(
 
 def register(app: typer.Typer) -> None:
     """Add this capability's commands to the sarhad CLI."""
-    app.command(name="bargain")(bargain)
+    app.command(name="bargain", rich_help_panel="Model the talks")(bargain)

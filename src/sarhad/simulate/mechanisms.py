@@ -62,7 +62,7 @@ def prisoner_delivery(promised: Array, released: Array, ceasefire: Array, delive
 
 def deal_dividend(strength: Array, aq_room: Array, delivered: Array, flow: Array, *,
                   deal_gain: Array, aq_gain: Array) -> tuple[Array, Array]:
-    """Deals strengthen both the TTP and al-Qaeda (P23):
+    """Deals leave the TTP and al-Qaeda stronger (P23):
 
     ``strength += deal_gain * (delivered + flow) * (1 - strength)``;
     ``aq_room += aq_gain * (delivered + flow) * (1 - aq_room)``
@@ -142,7 +142,7 @@ def strike_intensity(pakistan: Array, us: float, us_coop: Array, *, coop_intel: 
     ``min(1, (pakistan + us) * (1 + coop_intel * us_coop))``
 
     Pakistan's and the US's over-the-horizon strikes, sharpened by US-Pakistan intelligence
-    cooperation on a narrow set of targets (P25, P26)."""
+    help limited to a few targets (P25, P26)."""
     return np.minimum((pakistan + us) * (1.0 + coop_intel * us_coop), 1.0)
 
 
