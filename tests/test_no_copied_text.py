@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import REPO
 
 RUN = 6
