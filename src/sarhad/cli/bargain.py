@@ -62,8 +62,9 @@ def bargain(
     Actors with power, and a position and salience on each issue (0-100), challenge and
     bargain turn by turn until positions settle. With a KTAB CSV it prints the final
     positions and win probabilities (every state with --json); without one it runs the
-    scenario's negotiation (the 2021 Pakistan - TTP talks) over draws of its input distributions and reports each issue's
-    outcome (median, 10-90%) and which inputs move it most.
+    scenario's negotiation (the 2021 Pakistan - TTP talks) over draws of its input
+    distributions and reports each issue's outcome (median, 10-90%) and which inputs move it
+    most.
 
     Examples:
 
