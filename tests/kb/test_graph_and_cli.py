@@ -68,6 +68,7 @@ def test_relations_filters():
     (("relations", "--actor", "nobody"), "unknown actor id"),
     (("relations", "--as-of", "2021-13-01"), "--as-of"),
     (("actors", "--scenario", "nowhere.yaml"), "neither a file"),
+    (("actors", "--kind", "nope"), "unknown kind 'nope'"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, needle):
     proc = subprocess.run([sys.executable, "-m", "sarhad", *args], capture_output=True, text=True)
@@ -112,3 +113,13 @@ def test_graph_cli_writes_file(tmp_path):
     res = run("graph", "--format", "dot", "--out", str(out), "--as-of", "2021-06-30")
     assert res.exit_code == 0 and out.read_text().startswith("digraph")
     assert "sanctuary" not in out.read_text()
+
+
+def test_as_of_past_knowledge_warns_on_stderr_only():
+    proc = subprocess.run([sys.executable, "-m", "sarhad", "relations", "--as-of", "2023-01-01",
+                           "--json"], capture_output=True, text=True)
+    assert proc.returncode == 0 and "after the scenario's knowledge date" in proc.stderr
+    assert isinstance(json.loads(proc.stdout), list)
+    quiet = subprocess.run([sys.executable, "-m", "sarhad", "relations", "--json"],
+                           capture_output=True, text=True)
+    assert quiet.stderr == ""

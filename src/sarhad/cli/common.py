@@ -55,6 +55,14 @@ def as_of_from(value: str | None, scenario: Scenario) -> dt.date:
         raise SarhadError(f"--as-of: {err}") from None
 
 
+def warn_past_knowledge(scenario: Scenario, day: dt.date) -> None:
+    """Say (on stderr, so --json stays clean) when a date lies past what the scenario knows."""
+    if day > scenario.knowledge_date:
+        err_console.print(f"[yellow]note:[/] {day} is after the scenario's knowledge date "
+                          f"({scenario.knowledge_date}); relations are those known then, not "
+                          "what happened since.")
+
+
 def emit_json(obj: Any) -> None:
     """Write JSON to standard output (bypassing rich so it is never wrapped or coloured)."""
     sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, default=str))

@@ -17,6 +17,7 @@ from sarhad.cli.common import (
     console,
     emit_json,
     scenario_from,
+    warn_past_knowledge,
 )
 from sarhad.errors import SarhadError
 from sarhad.kb import (
@@ -28,7 +29,7 @@ from sarhad.kb import (
     relations_as_of,
 )
 from sarhad.kb.query import is_certain
-from sarhad.kb.vocabulary import RELATION_TYPES
+from sarhad.kb.vocabulary import ACTOR_KINDS, RELATION_TYPES
 
 
 def actors(
@@ -46,6 +47,10 @@ def actors(
     """
     scn = scenario_from(scenario)
     day = as_of_from(as_of, scn)
+    if kind is not None and kind not in ACTOR_KINDS:
+        raise SarhadError(f"--kind: unknown kind {kind!r}; expected one of: "
+                          + ", ".join(ACTOR_KINDS))
+    warn_past_knowledge(scn, day)
     chosen = [a for a in scn.actors if kind is None or a.kind == kind]
     if json_out:
         emit_json([actor_json(a) | {"as_of": day.isoformat()} for a in chosen])
@@ -93,6 +98,7 @@ def relations(
     if type_ is not None and type_ not in RELATION_TYPES:
         raise SarhadError(f"--type: unknown relation type {type_!r}; expected one of: "
                           + ", ".join(RELATION_TYPES))
+    warn_past_knowledge(scn, day)
     if ever:
         found = [r for r in scn.relations
                  if (actor is None or actor in (r.source, r.target))

@@ -11,6 +11,7 @@ import networkx as nx
 from sarhad.kb.query import changes_between, descendants, is_certain, regime_dates, relations_as_of
 from sarhad.kb.schema import Relation, Scenario
 from sarhad.kb.vocabulary import RELATION_TYPES, THEMES
+from sarhad.months import shift_date
 from sarhad.report import plots
 from sarhad.report.brief import BriefContext
 from sarhad.report.doc import Bullets, Callout, Figure, Para, Section, Table
@@ -146,15 +147,9 @@ def network_figure(scenario: Scenario, day: dt.date) -> Figure:
     chart = (edge_layer + edge_labels + node_layer + labels).properties(
         width=900, height=560).resolve_scale(color="independent").configure_view(stroke=None)
     return Figure(plots.to_svg(chart),
-                  f"Relations that hold on {day:%-d %b %Y} (leaders and factions left out).",
+                  f"Relations that hold on {day:%-d %b %Y}; leadership, faction and merger ties "
+                  "are listed below, not drawn.",
                   alt="Network of actors and their relations")
-
-
-def _months_before(day: dt.date, months: int) -> dt.date:
-    y, m = day.year, day.month - months
-    while m <= 0:
-        y, m = y - 1, m + 12
-    return dt.date(y, m, min(day.day, 28))
 
 
 def build(ctx: BriefContext) -> list[Section]:
@@ -201,7 +196,7 @@ def build(ctx: BriefContext) -> list[Section]:
                                               for r in in_theme)))
     relations.data = {"relations": [r.id for r in rels]}
 
-    since = _months_before(day, ctx.recent_months)
+    since = shift_date(day, -ctx.recent_months)
     changes = changes_between(scenario, since, day)
     recent = Section(key="changes",
                      title=f"What changed in the last {ctx.recent_months} months "
