@@ -141,3 +141,39 @@ def test_every_ucdp_id_in_the_scenario_exists(bundled_scenario):
     known = set(table["ActorId"].cast(pl.Int64).to_list())
     used = {u for a in bundled_scenario.actors for u in a.external_ids.ucdp}
     assert used and used <= known
+
+
+def test_regime_months_half_month_rule(bundled_scenario):
+    from sarhad.kb.query import regime_months
+
+    assert dict((i, (a, b)) for i, a, b in regime_months(bundled_scenario)) == {
+        "kabul-takeover": ("2021-08", None), "ceasefire-2021": ("2021-11", "2021-11")}
+    # as known at the end of 2021-11 the cease-fire had not ended: a step from November
+    known = regime_months(bundled_scenario, known_by=dt.date(2021, 11, 30))
+    assert ("ceasefire-2021", "2021-11", None) in known
+    # as known in mid-2021 there is no regime date at all
+    assert regime_months(bundled_scenario, known_by=dt.date(2021, 6, 30)) == []
+
+
+def test_regime_months_edges(tmp_path):
+    from sarhad.kb import load_scenario
+    from sarhad.kb.query import regime_months
+
+    text = """\
+scenario: {name: t, title: T, knowledge_date: 2021-12-31}
+actors: [{id: a, name: A, kind: state}]
+events:
+  - {id: late, name: Late, kind: regime-change, start: 2021-03-20, sources: [{ref: P01, note: n}]}
+  - {id: early, name: Early, kind: regime-change, start: 2021-03-16, sources: [{ref: P01, note: n}]}
+  - {id: blip, name: Blip, kind: window, start: 2021-05-02, end: 2021-05-10,
+     sources: [{ref: P01, note: n}]}
+  - {id: long, name: Long, kind: window, start: 2021-06, end: 2021-09,
+     sources: [{ref: P01, note: n}]}
+  - {id: note, name: Note, kind: incident, start: 2021-07-01, sources: [{ref: P01, note: n}]}
+"""
+    p = tmp_path / "t.yaml"
+    p.write_text(text, encoding="utf-8")
+    got = {i: (a, b) for i, a, b in regime_months(load_scenario([str(p)]))}
+    # 20 March leaves 12 of 31 days: the step starts in April; 16 March leaves 16: March
+    assert got == {"late": ("2021-04", None), "early": ("2021-03", None),
+                   "long": ("2021-06", "2021-09")}

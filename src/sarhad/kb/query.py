@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any, Literal
 
-from sarhad.kb.dates import certain_as_of, counts_as_of
+from sarhad.kb.dates import FuzzyDate, certain_as_of, counts_as_of
 from sarhad.kb.schema import Actor, Relation, Scenario, SourceRef, SystemEvent
 from sarhad.kb.vocabulary import RELATION_TYPES
+from sarhad.months import first_day, last_day, month_of, month_range, shift_date
 
 
 def descendants(scenario: Scenario, actor_id: str) -> set[str]:
@@ -136,3 +138,49 @@ def changes_between(scenario: Scenario, since: dt.date, until: dt.date) -> list[
 def regime_dates(scenario: Scenario) -> list[SystemEvent]:
     """Events the dynamics models use as regime dates (``regime-change`` and ``window``)."""
     return [e for e in scenario.events if e.kind in ("regime-change", "window")]
+
+
+MonthRegime = tuple[str, str, str | None]
+
+
+def _midpoint(d: FuzzyDate) -> dt.date | None:
+    if d.earliest is None or d.latest is None:
+        return None
+    return d.earliest + (d.latest - d.earliest) / 2
+
+
+def _covers_half(lo: dt.date, hi: dt.date | None, month: str) -> bool:
+    """Does the span [lo, hi] (hi None: open) cover at least half the days of ``month``?"""
+    first, last = first_day(month), last_day(month)
+    a, b = max(lo, first), min(hi or last, last)
+    return b >= a and (b - a).days + 1 >= ((last - first).days + 1) / 2
+
+
+def regime_months(scenario: Scenario, *, known_by: dt.date | None = None,
+                  ids: Sequence[str] | None = None) -> list[MonthRegime]:
+    """The scenario's regime dates as month regimes ``(event id, first month, last month)``,
+    the one rule every monthly model uses (the count models, the forecasters, the simulator).
+
+    A coarse date stands for its midpoint. A month belongs to a regime when the regime covers at
+    least half of its days (the half-month rule): a takeover on 15 August starts in August, a
+    cease-fire from early November to early December covers November only. A ``regime-change``
+    is a step (last month ``None``).
+
+    ``known_by`` (e.g. the last day of a forecast origin) keeps only what was known then: events
+    that had not begun are dropped, and a window still open at ``known_by`` becomes a step from
+    its start, since its end was not yet known. ``ids`` selects events (default: all
+    ``regime-change`` and ``window`` events)."""
+    events = ([scenario.event(i) for i in ids] if ids is not None else regime_dates(scenario))
+    out: list[MonthRegime] = []
+    for e in events:
+        lo = _midpoint(e.start)
+        if lo is None or (known_by is not None and lo > known_by):
+            continue
+        hi = None if e.kind != "window" else _midpoint(e.end)
+        if known_by is not None and hi is not None and hi > known_by:
+            hi = None
+        stop = hi or shift_date(lo, 2)
+        months = [m for m in month_range(month_of(lo), month_of(stop)) if _covers_half(lo, hi, m)]
+        if months:
+            out.append((e.id, months[0], None if hi is None else months[-1]))
+    return out
