@@ -7,8 +7,8 @@ started by D and has not certainly ended by D (``start <= D < end`` on the JSON 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from sarhad.kb.dates import FuzzyDate, certain_as_of, counts_as_of
