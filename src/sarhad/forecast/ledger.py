@@ -11,7 +11,11 @@ edited without it showing.
         rule: {aggregate: sum, op: ">", factor: 1.0, reference: {start: 2021-01, end: 2021-12}}
         close: 2023-06-30
         sources: [{ref: P18, note: the source expects TTP violence to stay a major problem}]
-        stated: {words: will, probability: 0.9, ref: P18}
+        basis: 2021's total is the bar (no stated probability: the source names no level)
+
+``stated: {words, probability, ref[, given]}`` is recorded only when the question is the source's
+own proposition and ``words`` are its own likelihood words (``given``: the condition, if the
+source states the judgment under one).
 
 A data rule compares an aggregate of the monthly series over the window (``sum``, ``mean``,
 ``max``, ``min``; ``any-month`` means ``max``) with a threshold or with ``factor`` times the same
@@ -47,11 +51,11 @@ from sarhad.errors import Problem, SarhadError, ValidationFailed
 from sarhad.forecast.base import month_index, month_range
 
 #: Words of estimative probability (after Kent 1964, "Words of Estimative Probability",
-#: *Studies in Intelligence* 8(4)); the value used for the source's wording.
+#: *Studies in Intelligence* 8(4)); the value used for the source's wording. Only words of
+#: likelihood: a word describing a present stance ("not willing") is not a probability.
 WORDS: dict[str, float] = {
     "will": 0.9, "almost certainly": 0.93, "most likely": 0.8, "likely": 0.7, "probably": 0.7,
-    "may": 0.5, "could": 0.4, "might": 0.4, "unlikely": 0.25, "not willing": 0.2,
-    "almost certainly not": 0.07,
+    "may": 0.5, "could": 0.4, "might": 0.4, "unlikely": 0.25, "almost certainly not": 0.07,
 }
 
 Aggregate = Literal["sum", "mean", "max", "min", "any-month", "human"]
@@ -116,9 +120,13 @@ class Rule(_Model):
 
 
 class Stated(_Model):
+    """The source's own likelihood for the question's proposition. ``given`` names the
+    condition when the source states the judgment under one (e.g. "if talks are revived"):
+    such a question is asked under that condition and scored only if it holds."""
     words: str
     probability: float = Field(ge=0.0, le=1.0)
     ref: str
+    given: str | None = None
 
 
 class SourceNote(_Model):
@@ -134,12 +142,17 @@ class Question(_Model):
     close: dt.date
     sources: list[SourceNote] = Field(min_length=1)
     stated: Stated | None = None
+    #: why the threshold or factor is what it is (e.g. from the 2007-2021 record)
+    basis: str | None = None
 
     @model_validator(mode="after")
     def _needs_quantity(self) -> Question:
         if self.rule.aggregate != "human" and self.quantity is None:
             raise ValueError("a data rule needs a quantity (target, country, actor, window)")
-        if self.stated is not None and self.stated.words in WORDS and \
+        if self.stated is not None and self.stated.words not in WORDS:
+            raise ValueError(f"stated.words {self.stated.words!r} is not a word of likelihood "
+                             f"on the fixed scale ({', '.join(WORDS)})")
+        if self.stated is not None and \
                 abs(WORDS[self.stated.words] - self.stated.probability) > 1e-9:
             raise ValueError(f"stated.probability for {self.stated.words!r} must be "
                              f"{WORDS[self.stated.words]} (the fixed scale)")
@@ -364,7 +377,8 @@ def record_stated(ledger: Ledger, questions: Sequence[Question]) -> list[dict[st
     for q in questions:
         if q.stated is None:
             continue
-        by = f"source {q.stated.ref} ('{q.stated.words}')"
+        by = f"source {q.stated.ref} ('{q.stated.words}'" + \
+            (f", given: {q.stated.given})" if q.stated.given else ")")
         if (q.hash(), by) in have:
             continue
         out.append(ledger.append({
