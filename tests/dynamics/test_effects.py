@@ -18,7 +18,6 @@ from sarhad.cli import app
 from sarhad.dynamics.effects import (
     excitation_effect,
     level_effects,
-    month_regime,
     parse_regime,
     scenario_regimes,
     share_effects,
@@ -36,11 +35,24 @@ def test_scenario_regimes_follow_the_half_month_rule(bundled_scenario):
     assert regs["ceasefire-2021"] == ("2021-11", "2021-11")
 
 
-def test_month_regime_edges():
-    assert month_regime("late", dt.date(2021, 8, 20), None) == ("late", "2021-09", None)
-    assert month_regime("w", dt.date(2021, 3, 5), dt.date(2021, 3, 10)) is None
-    assert month_regime("w", dt.date(2021, 3, 1), dt.date(2021, 5, 16)) == ("w", "2021-03",
-                                                                           "2021-05")
+def test_scenario_regimes_edges(tmp_path):
+    from sarhad.kb import load_scenario
+
+    text = """\
+scenario: {name: t, title: T, knowledge_date: 2021-12-31}
+actors: [{id: a, name: A, kind: state}]
+events:
+  - {id: late, name: Late, kind: regime-change, start: 2021-08-20, sources: [{ref: P01, note: n}]}
+  - {id: blip, name: Blip, kind: window, start: 2021-03-05, end: 2021-03-10,
+     sources: [{ref: P01, note: n}]}
+  - {id: w, name: W, kind: window, start: 2021-03-01, end: 2021-05-16,
+     sources: [{ref: P01, note: n}]}
+"""
+    p = tmp_path / "t.yaml"
+    p.write_text(text, encoding="utf-8")
+    got = scenario_regimes(load_scenario([str(p)]))
+    # 20 Aug leaves 12 of 31 days: September; a 6-day window covers no month
+    assert sorted(got) == [("late", "2021-09", None), ("w", "2021-03", "2021-05")]
 
 
 def test_parse_regime():

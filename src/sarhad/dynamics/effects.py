@@ -22,14 +22,14 @@ Rows, and the model behind each:
   unless ``coarse="spread"``.
 
 Monthly regime dates come from the scenario's ``regime-change`` and ``window`` events
-(``kb.query.regime_dates``) by the half-month rule: a month is in a regime when the regime covers
-at least half of its days, using the midpoint of each fuzzy date. So the takeover (15 Aug 2021)
-starts in 2021-08 and the cease-fire (early Nov to early Dec 2021) is 2021-11.
+(``kb.query.regime_months``, the rule shared by every model) by the half-month rule: a month
+is in a regime when the regime covers at least half of its days, using the midpoint of each
+fuzzy date. So the takeover (15 Aug 2021) starts in 2021-08 and the cease-fire (early Nov to
+early Dec 2021) is 2021-11.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import math
 from collections.abc import Sequence
@@ -38,13 +38,13 @@ from typing import Any, Literal
 
 import numpy as np
 
-from sarhad.dynamics.count import NegBinCountModel, Regime, month_index, month_label
+from sarhad.dynamics.count import NegBinCountModel, Regime
 from sarhad.dynamics.events import stream_times
 from sarhad.dynamics.hawkes import HawkesProcess
 from sarhad.errors import SarhadError
-from sarhad.kb.dates import FuzzyDate
-from sarhad.kb.query import descendants, regime_dates
+from sarhad.kb.query import descendants, regime_dates, regime_months
 from sarhad.kb.schema import Scenario
+from sarhad.months import first_day, last_day, month_index, month_label
 
 DATA_END = dt.date(2021, 12, 31)  # no knowledge after this day enters the project
 MIN_PRE_MONTHS = 24
@@ -75,6 +75,8 @@ class Effect:
     reading: str
     speaks: bool = True
     reason: str = ""
+    #: what the number does not measure, when the claim and the record differ (shown in the brief)
+    caveat: str = ""
     level: float = 0.9
     notes: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)  # model diagnostics, for --json
@@ -102,46 +104,10 @@ class EffectsResult:
 # ---------------------------------------------------------------------------------------------
 
 
-def _midpoint(d: FuzzyDate) -> dt.date | None:
-    if d.earliest is None or d.latest is None:
-        return None
-    return d.earliest + (d.latest - d.earliest) / 2
-
-
-def _month_in(lo: dt.date, hi: dt.date | None, y: int, m: int) -> bool:
-    """Does [lo, hi] (hi None: open) cover at least half the days of month y-m?"""
-    first, days = dt.date(y, m, 1), calendar.monthrange(y, m)[1]
-    last = dt.date(y, m, days)
-    a, b = max(lo, first), min(hi or last, last)
-    return (b - a).days + 1 >= days / 2 if b >= a else False
-
-
-def month_regime(name: str, start: dt.date, end: dt.date | None) -> Regime | None:
-    """A dated regime as months by the half-month rule; None if it covers no month."""
-    months = []
-    y, m = start.year, start.month
-    stop = end or start + dt.timedelta(days=62)
-    while dt.date(y, m, 1) <= stop:
-        if _month_in(start, end, y, m):
-            months.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    if not months:
-        return None
-    return (name, months[0], None if end is None else months[-1])
-
-
 def scenario_regimes(scenario: Scenario) -> list[Regime]:
-    """Monthly regimes from the scenario's ``regime-change`` and ``window`` events."""
-    out = []
-    for e in regime_dates(scenario):
-        lo = _midpoint(e.start)
-        if lo is None or lo > DATA_END:
-            continue
-        hi = None if e.kind == "regime-change" else _midpoint(e.end)
-        r = month_regime(e.id, lo, hi)
-        if r is not None:
-            out.append(r)
-    return out
+    """Monthly regimes from the scenario's ``regime-change`` and ``window`` events, by the one
+    rule every model uses (:func:`sarhad.kb.query.regime_months`), as known at the data end."""
+    return list(regime_months(scenario, known_by=DATA_END))
 
 
 def parse_regime(text: str) -> Regime:
@@ -335,8 +301,7 @@ _CLAIMS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 
 
 def _month_name(month: str) -> str:
-    i = month_index(month)
-    return f"{calendar.month_abbr[i % 12 + 1]} {i // 12}"
+    return f"{first_day(month):%b %Y}"
 
 
 def _silent(name: str, measure: str, window: str, reason: str) -> Effect:
@@ -517,7 +482,7 @@ def mechanism_effects(store, scenario: Scenario, *, seed: int = 20211231, alpha:
         return result
     takeover = [e.start.earliest for e in regime_dates(scenario)
                 if e.kind == "regime-change" and e.start.earliest]
-    end_day = min(DATA_END, _month_end(end))
+    end_day = min(DATA_END, last_day(end))
     table = event_table(store, start="2008-01", end=end, scenario=scenario)
     specs: list[dict[str, Any]] = [
         dict(key="isk-excites-ttp", source="is-k", target="ttp",
@@ -528,8 +493,10 @@ def mechanism_effects(store, scenario: Scenario, *, seed: int = 20211231, alpha:
              cites=("P12", "P24"), source_label="IS-K", target_label="TTP"),
         dict(key="us-strikes-ttp", source="united-states", target="ttp",
              start=dt.date(2008, 1, 1), end=min(end_day, dt.date(2017, 12, 31)),
-             mechanism="US strikes in Pakistan -> TTP violence",
-             claim="US drone strikes (2008-2017) thinned the TTP's leadership.",
+             mechanism="US strikes in Pakistan -> later TTP violence",
+             claim=("US drone strikes (2008-2017) thinned the TTP's leadership. The record "
+                    "holds strikes, not leaders killed, so what is tested is the nearest "
+                    "measurable trace: were strikes followed by more or less TTP violence?"),
              cites=("P24",), source_label="US", target_label="TTP"),
     ]
     for spec in specs:
@@ -539,19 +506,14 @@ def mechanism_effects(store, scenario: Scenario, *, seed: int = 20211231, alpha:
                                       alpha=alpha, coarse=coarse, breaks_at=takeover,
                                       **spec)
         if spec["key"] == "us-strikes-ttp":
-            eff.notes.append("the event record counts strikes and attacks, not leaders killed: "
-                             "it tests whether strikes were followed by TTP violence, not "
-                             "whether they thinned the leadership")
+            eff.caveat = ("The event record counts strikes and attacks, not leaders killed: "
+                          "this row tests whether strikes were followed by TTP violence, not "
+                          "whether they thinned the leadership, which the record cannot show.")
+            eff.notes.append(eff.caveat)
         result.effects.append(eff)
         result.hawkes[spec["key"]] = fits
         result.goodness[spec["key"]] = ks
     return result
-
-
-def _month_end(month: str) -> dt.date:
-    i = month_index(month)
-    y, m = i // 12, i % 12 + 1
-    return dt.date(y, m, calendar.monthrange(y, m)[1])
 
 
 def counterfactual_rows(model: NegBinCountModel, start_month: str, y: np.ndarray,
@@ -587,15 +549,21 @@ def level_chart(result: EffectsResult, measure: Measure = "fatalities",
     start, y = result.series[measure]
     rows = counterfactual_rows(model, start, y, regime)
     names = ["observed", "model", f"model without {regime}"]
+    label = _CLAIMS.get(regime, (regime,))[0].lower()
+    shown = {"observed": "observed", "model": "fitted model",
+             f"model without {regime}": f"model without the {label}"}
+    rows = [{**r, "series": shown[r["series"]]} for r in rows]
+    names = [shown[n] for n in names]
     return alt.Chart(plots.data(rows)).mark_line().encode(
         # UTC: the months are calendar months, not instants in the renderer's time zone
         x=alt.X("utcyearmonth(month):T", title=None, scale=alt.Scale(type="utc"),
                 axis=alt.Axis(format="%b %Y", formatType="utc")),
         y=alt.Y("value:Q", title=f"TTP-linked {measure} per month"),
-        color=alt.Color("series:N", title=None,
+        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"),
                         scale=alt.Scale(domain=names, range=["#9a9a9a", plots.PALETTE[0],
                                                              plots.PALETTE[1]])),
         strokeDash=alt.StrokeDash("series:N", legend=None,
                                   scale=alt.Scale(domain=names, range=[[1, 0], [1, 0], [6, 4]])),
     ).properties(width=560, height=220,
-                 title=f"TTP {measure}: observed, model, and model without {regime}")
+                 title=f"TTP-linked {measure} per month: observed, fitted, and without the "
+                       f"{label}")

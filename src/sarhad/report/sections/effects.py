@@ -54,8 +54,10 @@ def build(ctx: BriefContext) -> list[Section]:
     blocks.append(Table(("mechanism", "estimate", "90% interval", "unit", "window"),
                         tuple(rows), caption="Estimates with 90% intervals (profile likelihood).",
                         row_cites=tuple(cites), numeric=(False, True, False, False, False)))
-    blocks.append(Bullets(tuple(Para(f"{e.claim} — {e.reading}", tuple(e.cites))
-                                for e in effects)))
+    blocks.append(Bullets(tuple(
+        Para(f"{e.claim} — {e.reading}" + (f" Note: {e.caveat}" if e.caveat else ""),
+             tuple(e.cites))
+        for e in effects)))
     silent = [e for e in effects if not e.speaks]
     if silent:
         blocks.append(Callout("The data cannot speak on: " + "; ".join(
@@ -63,9 +65,9 @@ def build(ctx: BriefContext) -> list[Section]:
     chart = None if ctx.fast else level_chart(result, "fatalities")
     if chart is not None:
         blocks.append(Figure(plots.to_svg(chart), caption=(
-            "TTP-linked monthly fatalities (grey), the fitted count model (blue) and the same "
-            "model with the takeover step switched off (dashed): the gap after August 2021 is "
-            "the takeover effect."), alt="Observed and modelled TTP fatalities per month"))
+            "TTP-linked monthly fatalities (grey), the fitted count model (solid) and the same "
+            "model with the Taliban-takeover step switched off (dashed): the gap after August "
+            "2021 is the takeover effect."), alt="Observed and modelled TTP fatalities per month"))
     ks = result.goodness.get("isk-excites-ttp")
     if ks and not ctx.fast:
         blocks.append(Figure(plots.to_svg(ks_plot(ks)), caption=(

@@ -14,6 +14,7 @@ import polars as pl
 
 from sarhad.errors import SarhadError
 from sarhad.kb.query import regime_dates
+from sarhad.months import add_months, first_day, month_of
 from sarhad.panels import event_table, monthly_series
 from sarhad.report import plots
 from sarhad.report.brief import BriefContext
@@ -32,7 +33,8 @@ def series_chart(rows: list[dict[str, Any]], *, title: str, measure: str = "fata
     """Bar chart of a monthly series (rows of ``month``, ``value`` and optionally ``series``),
     with dated vertical rules (``month``, ``label``) for regime events."""
     base = alt.Chart(plots.data(rows))
-    color = (alt.Color("series:N", title=None,
+    # legend below the plot: regime labels run along the top and would collide with it
+    color = (alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"),
                        scale=alt.Scale(range=plots.PALETTE))
              if rows and "series" in rows[0] else alt.value(plots.PALETTE[0]))
     mark = base.mark_line(point=True) if rows and "series" in rows[0] else base.mark_bar()
@@ -47,11 +49,13 @@ def series_chart(rows: list[dict[str, Any]], *, title: str, measure: str = "fata
     )
     layers: list[Any] = [chart]
     if rules:
+        # labels stacked one line apart so dates close together stay readable
+        rules = [{**r, "row": 8 + 12 * i} for i, r in enumerate(rules)]
         r = alt.Chart(plots.data(rules))
         x = alt.X("utcyearmonthdate(month):T", scale=alt.Scale(type="utc"))
         layers.append(r.mark_rule(strokeDash=[4, 3], color="#a23b3b").encode(x=x))
         layers.append(r.mark_text(align="left", dx=3, dy=-4, color="#a23b3b", fontSize=10)
-                      .encode(x=x, y=alt.value(8), text="label:N"))
+                      .encode(x=x, y=alt.Y("row:Q", scale=None), text="label:N"))
     out = alt.layer(*layers) if len(layers) > 1 else chart
     return out.properties(title=title, width=560, height=200)
 
@@ -79,6 +83,9 @@ def _year_table(events: pl.DataFrame, ttp: pl.DataFrame) -> pl.DataFrame:
                                 .alias("year"))
             .group_by("year", "region").agg(pl.col("best").sum()))
     wide = long.pivot(on="region", index="year", values="best").fill_null(0).sort("year")
+    # a pivot orders its columns as the groups arrive, which varies run to run: fix the order so
+    # the brief's JSON is byte-identical between runs
+    wide = wide.select("year", *sorted(c for c in wide.columns if c != "year"))
     totals = events.group_by(pl.col("date_start").dt.year().alias("year")).agg(
         pl.col("best").sum().alias("total"))
     ttp_y = ttp.group_by(pl.col("date_start").dt.year().alias("year")).agg(
@@ -163,14 +170,13 @@ def build(ctx: BriefContext) -> list[Section]:
         blocks.append(Bullets(tuple(bullets)))
 
     # the last 24 months, total and TTP, with the regime dates of the scenario
-    last_month = dt.date(last.year, last.month, 1)
-    start_month = dt.date(last_month.year - 2 + (last_month.month == 12),
-                          last_month.month % 12 + 1, 1)
-    start = f"{start_month:%Y-%m}"
-    total = monthly_series(store, start=start, end=f"{last_month:%Y-%m}")
+    end_label = month_of(last)
+    start = add_months(end_label, -23)
+    start_month = first_day(start)
+    total = monthly_series(store, start=start, end=end_label)
     rows24 = [{"month": m + "-01", "value": v, "series": "all"} for m, v in total.iter_rows()]
     if "ttp" in ctx.scenario.actor_ids:
-        ttp = monthly_series(store, actor="ttp", start=start, end=f"{last_month:%Y-%m}",
+        ttp = monthly_series(store, actor="ttp", start=start, end=end_label,
                              scenario=ctx.scenario)
         rows24 += [{"month": m + "-01", "value": v, "series": "TTP"}
                    for m, v in ttp.iter_rows()]
