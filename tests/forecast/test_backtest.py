@@ -81,6 +81,21 @@ def test_same_seed_same_result_and_comparisons() -> None:
     assert v["n_horizons"] == 6 and 0.0 <= v["coverage80"] <= 1.0
     js = a.to_json()
     assert js["model"] in ("nb", "ensemble") and js["scores"] and js["comparison"]
+    # the out-of-sample verdict is the ensemble's, whatever model the table was asked for
+    assert a.out_of_sample_model() == "ensemble"
+    assert js["out_of_sample_verdict"] == _no_none(a.verdict("ensemble"))
+    assert a.to_json(model="nb")["out_of_sample_verdict"]["model"] == "ensemble"
+
+
+def _no_none(v: dict) -> dict:
+    return {k: (None if isinstance(x, float) and not np.isfinite(x) else x) for k, x in v.items()}
+
+
+def test_without_an_ensemble_there_is_no_out_of_sample_verdict() -> None:
+    y = _series(seed=1)
+    r = run_backtest(y, start_month="2000-01", models=[CountModel(name="nb", window=48)],
+                     baselines=[Zero(), Bootstrap(window=12)], plan=SMALL, draws=50, seed=1)
+    assert r.out_of_sample_model() is None and r.to_json()["out_of_sample_verdict"] is None
 
 
 def test_bad_plans_are_clear_errors() -> None:

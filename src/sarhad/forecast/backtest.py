@@ -130,7 +130,11 @@ class BacktestResult:
         return out
 
     def best_model(self, *, horizons: Sequence[int] | None = None) -> str:
-        """The non-baseline forecaster with the lowest mean CRPS over ``horizons``."""
+        """The non-baseline forecaster with the lowest mean CRPS over ``horizons``.
+
+        This is an *in-sample* choice: it is picked on the very cases it is then scored on, so
+        its scores overstate what the choice would achieve out of sample. The honest figure is
+        that of a forecaster chosen without these outcomes: :meth:`out_of_sample_model`."""
         cases = self.cases.filter(~pl.col("forecaster").is_in(self.baselines))
         if horizons is not None:
             cases = cases.filter(pl.col("horizon").is_in(list(horizons)))
@@ -138,6 +142,12 @@ class BacktestResult:
             raise SarhadError("no model (non-baseline) forecaster in this backtest")
         by = cases.group_by("forecaster").agg(pl.col("crps").mean()).sort("crps")
         return str(by["forecaster"][0])
+
+    def out_of_sample_model(self) -> str | None:
+        """The forecaster whose choice used only outcomes known at each origin: the stacked
+        ensemble, whose weights at origin O come from cases resolved by O (``None`` when the
+        backtest has no ensemble). Its scores need no discount for having been chosen."""
+        return ENSEMBLE if ENSEMBLE in self.forecasters else None
 
     def compare(self, model: str, *, score: str = "crps", reps: int = 2000, alpha: float = 0.1,
                 seed: int = 0) -> pl.DataFrame:
@@ -194,6 +204,7 @@ class BacktestResult:
     def to_json(self, *, model: str | None = None, seed: int = 0) -> dict[str, Any]:
         """Everything as plain JSON types; undefined numbers (no interval) become null."""
         model = model or self.best_model()
+        honest = self.out_of_sample_model()
         return _no_nan({
             "settings": self.settings,
             "forecasters": self.forecasters,
@@ -202,6 +213,10 @@ class BacktestResult:
             "scores": self.summary().to_dicts(),
             "comparison": self.compare(model, seed=seed).to_dicts(),
             "verdict": self.verdict(model, seed=seed),
+            # the verdict of ``model`` is in-sample when it is the best on these origins; this
+            # one is not (see out_of_sample_model)
+            "out_of_sample_verdict": (self.verdict(honest, seed=seed) if honest is not None
+                                      else None),
             "pit": {f: self.pit(f) for f in self.forecasters},
             "reliability": {f: {"gt0": self.reliability(f, "gt0"),
                                 "ge25": self.reliability(f, "ge25")} for f in self.forecasters},
