@@ -57,6 +57,21 @@ def test_latin1_gtd_file_is_read(store, tmp_path):
         ("Muzaffarabad é", "Azad Kashmir")]
 
 
+def test_latin1_text_far_into_a_file_read_in_chunks(store, tmp_path, monkeypatch):
+    # only a later chunk holds a byte that is not UTF-8: that block is transcoded, the
+    # file is reported as such, and the earlier (ASCII) blocks are unchanged
+    import sarhad.ingest.reader as reader
+
+    monkeypatch.setattr(reader, "CHUNK", 512)
+    rows = [gtd_row(f"19900101{i:04d}", 1990, 1, 1, "Unknown", "0") for i in range(40)]
+    rows.append(gtd_row("199001019999", 1990, 1, 1, "Unknown", "0", city="Peshawar \xe9"))
+    path = write_csv(tmp_path / "gtd_old.csv", GTD_HEADER, rows, encoding="latin-1")
+    report = ingest_file(store, path)
+    assert report.encoding in ("cp1252", "latin-1") and report.loaded == 41
+    assert store.con.execute("SELECT location FROM events WHERE event_id = '199001019999'"
+                             ).fetchall() == [("Peshawar é",)]
+
+
 def test_impossible_date_is_skipped_with_its_line(store, tmp_path):
     path = write_csv(tmp_path / "gtd.csv", GTD_HEADER, [
         gtd_row("1", 2010, 2, 30, "Unknown", "1"),

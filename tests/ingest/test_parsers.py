@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sarhad.ingest import reader
 from sarhad.ingest.actors import key_of, name_key
 from sarhad.ingest.places import normalise_province, province_expr
 from sarhad.ingest.reader import record_layout
@@ -39,6 +40,43 @@ def test_record_layout_matches_the_csv_module(rows):
         line = reader.line_num + 1
     assert lines.tolist() == expected_lines
     assert fields.tolist() == expected_fields
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(cell, min_size=3, max_size=3), min_size=1, max_size=12),
+       st.integers(1, 9))
+def test_record_blocks_cut_whole_records_whatever_the_chunk_size(rows, chunk):
+    # the file streams through chunks of any size: the blocks put back together are the
+    # file, each block ends on a record boundary, and lines and field counts are the same
+    # as read in one piece
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([["x", "y", "z"], *rows])
+    data = buf.getvalue().encode()
+    whole = record_layout(data)
+    saved = reader.CHUNK
+    reader.CHUNK = chunk
+    try:
+        blocks = list(reader.record_blocks(data))
+        cut = record_layout(data)
+    finally:
+        reader.CHUNK = saved
+    assert b"".join(b.data for b in blocks) == data
+    assert all(b.data.endswith(b"\n") for b in blocks)
+    assert sum(b.lines.size for b in blocks) == whole[0].size + 1   # + the header
+    assert cut[0].tolist() == whole[0].tolist() and cut[1].tolist() == whole[1].tolist()
+    for b in blocks:     # each block parses on its own into its own records
+        parsed = list(csv.reader(io.StringIO(b.data.decode(), newline="")))
+        assert [len(r) for r in parsed] == b.fields.tolist()
+    saved = reader.CHUNK
+    reader.CHUNK = chunk
+    try:
+        repeated = list(reader.record_blocks(data, repeat_header=True))
+    finally:
+        reader.CHUNK = saved
+    header = data[: data.index(b"\n") + 1]   # 'x,y,z': no quotes
+    assert repeated[0].data == blocks[0].data
+    for b, r in zip(blocks[1:], repeated[1:], strict=True):   # later blocks lead with it
+        assert r.data == header + b.data and r.lines.tolist() == b.lines.tolist()
 
 
 @settings(max_examples=100, deadline=None)

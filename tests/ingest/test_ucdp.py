@@ -50,7 +50,13 @@ def test_a_loaded_file_is_a_no_op_even_when_asked_as_another_source(store, ged_c
     assert again.already_loaded and again.source == "ucdp" and store.count() == 6416
 
 
-def test_hdx_hxl_row_is_skipped_and_lines_still_point_at_records(store, tmp_path, ged_bytes):
+@pytest.mark.parametrize("chunk", [None, 64])
+def test_hdx_hxl_row_is_skipped_and_lines_still_point_at_records(store, tmp_path, ged_bytes,
+                                                                 chunk, monkeypatch):
+    if chunk:   # the header alone in the first chunk: the HXL row starts the second
+        import sarhad.ingest.reader as reader
+
+        monkeypatch.setattr(reader, "CHUNK", chunk)
     header, rest = ged_bytes.split(b"\n", 1)
     hxl = b",".join(b"#x+" + c for c in header.split(b","))
     path = tmp_path / "hdx.csv"
@@ -64,6 +70,26 @@ def test_hdx_hxl_row_is_skipped_and_lines_still_point_at_records(store, tmp_path
     eid, line = store.con.execute("SELECT event_id, file_line FROM events ORDER BY random() "
                                   "LIMIT 1").fetchall()[0]
     assert text[line - 1].startswith(eid.encode() + b",")
+
+
+def test_small_read_chunks_and_blocks_change_nothing(store, ged_csv, ged_bytes, monkeypatch):
+    # the file is read in chunks cut at record boundaries (quoted newlines straddle the
+    # cuts here) and checked and written in blocks: with tiny ones, everything must agree
+    # with the figures and the lines of the file
+    import sarhad.ingest.pipeline as pipeline
+    import sarhad.ingest.reader as reader
+
+    monkeypatch.setattr(reader, "CHUNK", 4093)
+    monkeypatch.setattr(pipeline, "BLOCK", 777)
+    report = ingest_file(store, ged_csv)
+    assert report.loaded == 6416 and report.skipped == 0 and report.rows == 6416
+    assert report.sha256 == "b15bad2a3df2278d4195dd3850a3c05f5a0c999d0c198eebd1e21fd6062fedcf"
+    assert yearly(store)[2021] == 448
+    physical = ged_bytes.split(b"\n")
+    rows = store.con.execute("SELECT event_id, file_line FROM events").fetchall()
+    assert len({line for _, line in rows}) == 6416
+    for eid, line in rows[::53]:
+        assert physical[line - 1].startswith(eid.encode() + b",")
 
 
 def test_record_lines_follow_quoted_newlines(store, ged_csv, ged_bytes):

@@ -7,7 +7,7 @@ transaction, so a file is loaded completely or not at all.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,7 +27,7 @@ from sarhad.ingest.base import (
     format_problems,
     version_key,
 )
-from sarhad.ingest.reader import Table, header_of, read_table, sha256_of, sniff_encoding
+from sarhad.ingest.reader import BlockReader, header_of, sha256_of, sniff_encoding
 from sarhad.kb.schema import Scenario
 from sarhad.store import EVENT_COLUMNS, Store, first_row, scalar
 
@@ -135,20 +135,22 @@ def _prepare(canon: pl.DataFrame, *, dup: pl.Series, scenario: Scenario) -> pl.D
     )
 
 
-def _problems(bad: pl.DataFrame, raw: pl.DataFrame, id_column: str, name: str
+def _problems(bad: pl.DataFrame, bad_raw: pl.DataFrame, seen: pl.DataFrame, name: str
               ) -> tuple[list[Problem], dict[str, int]]:
-    """Problems of the skipped rows: counts by field for all, messages for the first few."""
+    """Problems of the skipped rows: counts by field for all, messages for the first few.
+    ``bad_raw`` holds the raw cells of the skipped rows (to fill the messages), ``seen`` the
+    id and line of every row (to say where a duplicate id first occurs)."""
     split = bad.select(pl.col("_line"), pl.col("event_id"),
                        pl.col("problem").str.splitn(": ", 2).struct.rename_fields(
                            ["field", "template"])).unnest("problem").sort("_line")
     reasons = dict(split.group_by("field").len().sort("len", descending=True).iter_rows())
     head = split.head(MAX_LISTED)
     # raw values to fill the messages, for the listed rows only
-    values = {r["_line"]: r for r in raw.filter(pl.col("_line").is_in(head["_line"].implode()))
-              .to_dicts()}
+    values = {r["_line"]: r for r in bad_raw.filter(
+        pl.col("_line").is_in(head["_line"].implode())).to_dicts()}
     # where each listed id first occurs (rows are in file order: the smallest line)
-    first = raw.filter(pl.col(id_column).is_in(head["event_id"].drop_nulls().implode()))
-    first_line = dict(first.group_by(id_column).agg(pl.col("_line").min()).iter_rows())
+    first = seen.filter(pl.col("id").is_in(head["event_id"].drop_nulls().implode()))
+    first_line = dict(first.group_by("id").agg(pl.col("_line").min()).iter_rows())
     rows_for = []
     for line, eid, _f, _t in head.iter_rows():
         row = dict(values.get(line, {}))
@@ -278,40 +280,49 @@ def ingest_file(store: Store, path: Path | str, *, source: str | None = None,
     if store.bundled:
         raise SarhadError("the bundled data store is read-only; ingest into a --db file")
     try:
-        table, sha, adapter, version = _read(store, path, name=name, source=source,
-                                             version=version)
+        reader, sha, adapter, version = _open(store, path, name=name, source=source,
+                                              version=version)
+        if reader is None:
+            return _already_loaded(store, name, sha, started)
+        assert adapter is not None
+        report = IngestReport(name, "", adapter.name, version, reader.encoding)
+        # adapters name columns as the publisher documents them; match case-insensitively
+        expected = {x.lower(): x for x in (*adapter.required, *adapter.optional)}
+        rename = {c: expected[c.lower()] for c in reader.columns
+                  if expected.get(c.lower(), c) != c}
+        frames = (f.rename(rename) if rename else f for f in reader)
+        _ingest_frames(store, frames, reader.n_columns, adapter, report, scenario=scenario,
+                       strict=strict, label=str(path.resolve()),
+                       citation=citation or adapter.citation or None,
+                       on_before_commit=on_before_commit, started=started,
+                       file_info=lambda: (reader.sha256, reader.encoding))
     except FileNotFoundError:
         raise SarhadError(f"{name}: no such file") from None
     except IsADirectoryError:
         raise SarhadError(f"{name}: is a directory, not an event file") from None
     except OSError as err:
         raise SarhadError(f"{name}: cannot read: {err.strerror or err}") from None
-    if table is None:
-        row = first_row(store.con, "SELECT source, source_version, encoding FROM files "
-                        "WHERE sha256 = ? ORDER BY ingest_id LIMIT 1", [sha])
-        assert row is not None
-        return IngestReport(name, sha, row[0], row[1], row[2], already_loaded=True,
-                            seconds=time.perf_counter() - started)
-    assert adapter is not None
-    # adapters name columns as the publisher documents them; match case-insensitively
-    lower = {c: c.lower() for c in table.frame.columns if c not in ("_line", "_fields")}
-    expected = {x.lower(): x for x in (*adapter.required, *adapter.optional)}
-    table.frame = table.frame.rename(
-        {c: expected[lc] for c, lc in lower.items() if expected.get(lc, c) != c})
-    report = IngestReport(name, sha, adapter.name, version, table.encoding)
-    report.timings["read"] = time.perf_counter() - started
-    return _ingest_raw(store, table, adapter, report, scenario=scenario, strict=strict,
-                       label=str(path.resolve()), citation=citation or adapter.citation or None,
-                       on_before_commit=on_before_commit, started=started)
+    if report.already_loaded:
+        return _already_loaded(store, name, report.sha256, started)
+    return report
 
 
-def _read(store: Store, path: Path, *, name: str, source: str | None,
-          version: str | None) -> tuple[Table | None, str, Adapter | None, str | None]:
-    """Detect the file's format and parse it; ``None`` for a file already in the store.
+def _already_loaded(store: Store, name: str, sha: str, started: float) -> IngestReport:
+    row = first_row(store.reader(), "SELECT source, source_version, encoding FROM files "
+                    "WHERE sha256 = ? ORDER BY ingest_id LIMIT 1", [sha])
+    assert row is not None
+    return IngestReport(name, sha, row[0], row[1], row[2], already_loaded=True,
+                        seconds=time.perf_counter() - started)
 
-    The content hash is computed during the parse, from the same read as the record lines
-    (hashing first would read the file twice and add its time to every ingest); so a file
-    loaded before is parsed once more before it is recognised, and changes nothing."""
+
+def _open(store: Store, path: Path, *, name: str, source: str | None, version: str | None
+          ) -> tuple[BlockReader | None, str, Adapter | None, str | None]:
+    """Detect the file's format and open it for reading; ``None`` for a file already in the
+    store that cannot be read as asked.
+
+    The content hash is computed while the file is read, from the same read as the record
+    lines (hashing first would read the file twice and add its time to every ingest), and
+    checked before the commit: a file loaded before is read once more, then rolled back."""
     if path.is_dir():
         raise IsADirectoryError(path)
     with path.open("rb") as fh:
@@ -331,14 +342,13 @@ def _read(store: Store, path: Path, *, name: str, source: str | None,
     version = version or adapter.version_from(path)
     names = {x.lower() for x in (*adapter.required, *adapter.optional)}
     wanted = [c for c in header if c.lower() in names]
-    table = read_table(path, wanted, name=name, encoding=encoding)
-    if store.has_file(table.sha256):
-        return None, table.sha256, None, None
-    return table, table.sha256, adapter, version
+    return BlockReader(path, wanted, name=name, encoding=encoding), "", adapter, version
 
 
-#: rows checked and written per block: DuckDB writes one block while polars checks the next
-BLOCK = 65_536
+#: rows checked and written per block: DuckDB writes one block while polars checks the next;
+#: DuckDB's row group (122,880 rows), so each block is written out compressed as it arrives
+#: rather than held until the commit
+BLOCK = 122_880
 
 
 def _check_block(raw: pl.DataFrame, dup: pl.Series, adapter: Adapter, n_fields: int,
@@ -358,62 +368,103 @@ def _check_block(raw: pl.DataFrame, dup: pl.Series, adapter: Adapter, n_fields: 
     return _prepare(canon, dup=dup, scenario=scenario)
 
 
-def _ingest_raw(store: Store, table: Table, adapter: Adapter, report: IngestReport, *,
-                scenario: Scenario | None, strict: bool, label: str, citation: str | None,
-                on_before_commit: Callable[[], None] | None, started: float) -> IngestReport:
-    """Check, resolve and write the parsed rows, in blocks of :data:`BLOCK` rows.
+def _regroup(frames: Iterable[pl.DataFrame], size: int) -> Iterator[pl.DataFrame]:
+    """The frames' rows in blocks of exactly ``size`` rows (the last one shorter)."""
+    pending: list[pl.DataFrame] = []
+    n = 0
+    for frame in frames:
+        if not frame.height:
+            continue
+        pending.append(frame)
+        n += frame.height
+        while n >= size:
+            whole = pl.concat(pending, rechunk=False) if len(pending) > 1 else pending[0]
+            yield whole.slice(0, size)
+            rest = whole.slice(size)
+            pending, n = ([rest] if rest.height else []), rest.height
+    if n:
+        yield pl.concat(pending, rechunk=False) if len(pending) > 1 else pending[0]
 
-    The rows are checked block by block while one background thread writes the blocks
-    already checked, in order, inside the one transaction (DuckDB's insert runs on one core
-    and releases the GIL; polars' checks run beside it). Duplicate ids are found over the
-    whole file before the blocks are cut. With ``strict`` every block is checked before
-    anything is written."""
+
+def _ingest_frames(store: Store, frames: Iterable[pl.DataFrame], n_fields: int,
+                   adapter: Adapter, report: IngestReport, *, scenario: Scenario | None,
+                   strict: bool, label: str, citation: str | None,
+                   on_before_commit: Callable[[], None] | None, started: float,
+                   file_info: Callable[[], tuple[str, str]]) -> None:
+    """Check, resolve and write rows as they are parsed, in blocks of :data:`BLOCK` rows.
+
+    Three stages overlap: the reader's thread cuts and hashes the file, this thread parses
+    and checks one block, and a writer thread inserts the block checked before, in order,
+    inside the one transaction (DuckDB's insert and polars release the GIL). A duplicate id
+    is found against every earlier row of the file. With ``strict`` every block is checked
+    before anything is written. ``file_info`` gives the file's hash and encoding once every
+    frame is read; a hash already in the store rolls the transaction back
+    (``report.already_loaded``)."""
     if scenario is None:
         from sarhad.kb import load_scenario
 
         scenario = load_scenario()
-    raw, n_fields = table.frame, table.n_columns
-    table.frame = pl.DataFrame()   # the raw rows live in one frame only: peak memory matters
-    report.rows = raw.height
-    ids = raw.get_column(adapter.id_column)
-    dup = ids.is_not_null() & ~ids.is_first_distinct()
-    t_check = time.perf_counter()
-    check_s = 0.0
+    id_col = adapter.id_column
+    seen: list[pl.DataFrame] = []          # id and line of every row so far
     bad_parts: list[pl.DataFrame] = []
+    bad_raw: list[pl.DataFrame] = []
     held: list[pl.DataFrame] = []          # strict: checked blocks wait for the verdict
     counts: list[pl.DataFrame] = []
     results: list[Future[tuple[int, int]]] = []
     txn: _Txn | None = None
+    t_parse = t_check = 0.0
     with store.lock, ThreadPoolExecutor(max_workers=1) as writer:
         try:
             if not strict:
                 txn = _begin(store, report)
-            for lo in range(0, max(raw.height, 1), BLOCK):
+            blocks = iter(_regroup(frames, BLOCK))
+            while True:
                 t0 = time.perf_counter()
-                rows = _check_block(raw.slice(lo, BLOCK), dup.slice(lo, BLOCK), adapter,
-                                    n_fields, scenario)
+                raw = next(blocks, None)
+                t1 = time.perf_counter()
+                t_parse += t1 - t0
+                if raw is None:
+                    break
+                report.rows += raw.height
+                ids = raw.get_column(id_col)
+                dup = ids.is_not_null() & ~ids.is_first_distinct()
+                if seen:
+                    dup = dup | ids.is_in(pl.concat([f.get_column("id") for f in seen])
+                                          .implode()).fill_null(False)
+                seen.append(raw.select(pl.col(id_col).alias("id"), "_line"))
+                rows = _check_block(raw, dup, adapter, n_fields, scenario)
                 failed = rows.get_column("problem").is_not_null()
                 if failed.any():
                     bad_parts.append(rows.filter(failed))
+                    bad_raw.append(raw.filter(failed))
                     rows = rows.filter(~failed)
+                del raw, ids, dup
                 counts.append(_name_counts(rows))
                 if txn is None:
                     held.append(rows)
                 else:
+                    if len(results) >= 2:    # at most two blocks wait for the writer
+                        results[-2].result()
                     results.append(writer.submit(_insert_block, store, txn, rows, report))
-                check_s += time.perf_counter() - t0
+                del rows
+                t_check += time.perf_counter() - t1
+            report.sha256, report.encoding = file_info()
             bad = pl.concat(bad_parts) if bad_parts else None
             report.skipped = 0 if bad is None else bad.height
             if bad is not None:
                 report.problems, report.skip_reasons = _problems(
-                    bad, raw, adapter.id_column, report.file)
+                    bad, pl.concat(bad_raw, how="diagonal_relaxed"), pl.concat(seen),
+                    report.file)
+            del seen, bad_parts, bad_raw
+            if store.has_file(report.sha256):
+                report.already_loaded = True
+                raise _AlreadyLoaded
             if strict and bad is not None:
                 more = bad.height - len(report.problems)
                 listed = list(report.problems)
                 if more > 0:
                     listed.append(Problem(report.file, None, "", f"... and {more} more"))
                 raise ValidationFailed(listed)
-            del raw, bad, bad_parts
             t_written = time.perf_counter()
             if txn is None:
                 txn = _begin(store, report)
@@ -427,20 +478,25 @@ def _ingest_raw(store: Store, table: Table, adapter: Adapter, report: IngestRepo
             report.unchanged = report.rows - report.skipped - report.loaded
             _commit(store, txn, report, label=label, scenario=scenario, citation=citation,
                     on_before_commit=on_before_commit)
-        except BaseException:
+        except BaseException as err:
             # the writer may still be inside an insert: let it finish before rolling back
             for f in results:
                 f.cancel()
             wait(results)
             if txn is not None:
                 store.con.execute("ROLLBACK")
+            if isinstance(err, _AlreadyLoaded):
+                return
             raise
-    report.timings["check"] = check_s
-    # the part of the write not hidden behind the checks
+    report.timings["parse"] = t_parse
+    report.timings["check"] = t_check
+    # the part of the write not hidden behind parsing and checking
     report.timings["write"] = time.perf_counter() - t_written
-    report.timings["check+write"] = time.perf_counter() - t_check
     report.seconds = time.perf_counter() - started
-    return report
+
+
+class _AlreadyLoaded(Exception):
+    """The file's hash was found in the store once it was read: roll back, change nothing."""
 
 
 def ingest_frame(store: Store, parquet: Path, *, source: str, version: str | None,
@@ -452,7 +508,8 @@ def ingest_frame(store: Store, parquet: Path, *, source: str, version: str | Non
     adapter = ADAPTERS[source]
     raw = pl.read_parquet(parquet)
     raw = raw.with_columns(pl.exclude("_line").cast(pl.String))
-    table = Table(raw, "utf-8", raw.width - 1)
     report = IngestReport(label, sha256, adapter.name, version, "utf-8")
-    return _ingest_raw(store, table, adapter, report, scenario=scenario, strict=True,
-                       label=label, citation=citation, on_before_commit=None, started=started)
+    _ingest_frames(store, [raw], raw.width - 1, adapter, report, scenario=scenario,
+                   strict=True, label=label, citation=citation, on_before_commit=None,
+                   started=started, file_info=lambda: (sha256, "utf-8"))
+    return report

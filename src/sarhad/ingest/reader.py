@@ -11,8 +11,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import queue
+import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,12 +74,12 @@ CHUNK = 1 << 24   # 16 MB: file passes stream through one buffer of this size
 
 @numba.njit(cache=True, nogil=True)
 def _layout_chunk(buf: np.ndarray, state: np.ndarray, starts: np.ndarray,
-                  fields: np.ndarray) -> int:  # pragma: no cover
+                  fields: np.ndarray, ends: np.ndarray) -> int:  # pragma: no cover
     # One pass over a chunk of bytes: a quote toggles 'inside a quoted field' (an escaped
     # quote is two toggles); outside quotes a comma separates fields and a newline ends the
-    # record. state = [inside, commas, line] carries across chunks. Writes the start line of
-    # each record that begins in this chunk and the field count of each that ends in it;
-    # returns how many records ended.
+    # record. state = [inside, commas, line] carries across chunks. Writes, for each record
+    # that ends in this chunk, its field count, the offset of its final newline, and the
+    # line where the next record starts; returns how many records ended.
     inside = state[0] == 1
     commas = state[1]
     line = state[2]
@@ -94,6 +95,7 @@ def _layout_chunk(buf: np.ndarray, state: np.ndarray, starts: np.ndarray,
             if not inside:
                 fields[k] = commas + 1
                 starts[k] = line
+                ends[k] = i
                 k += 1
                 commas = 0
         elif c == 44 and not inside:
@@ -104,17 +106,29 @@ def _layout_chunk(buf: np.ndarray, state: np.ndarray, starts: np.ndarray,
     return k
 
 
-def record_layout(source: Path | bytes, *, digest: Any = None) -> tuple[np.ndarray, np.ndarray]:
-    """For every record after the header: the physical line (1-based) where it starts, and
-    its number of fields. Quote-aware: a newline or comma separates only outside a quoted
-    field. One compiled pass (numba, cached on disk) streaming the file in 16 MB chunks, so
-    memory stays flat whatever the file's size. ``digest`` (a ``hashlib`` object) is fed the
-    same chunks, so the content hash costs no second read of the file."""
+@dataclass
+class Records:
+    """Whole records cut from a file: their bytes, start lines and field counts."""
+
+    data: bytes
+    lines: np.ndarray    # physical line (1-based) where each record starts
+    fields: np.ndarray   # fields in each record
+
+
+def record_blocks(source: Path | bytes, *, digest: Any = None,
+                  repeat_header: bool = False) -> Iterator[Records]:
+    """The file as blocks of whole records (about one 16 MB chunk each, the header being the
+    first record of the first block), cut by one compiled quote-aware pass (numba, cached on
+    disk) that streams the file, so memory stays flat whatever its size. ``digest`` (a
+    ``hashlib`` object) is fed the same chunks, so the content hash costs no second read.
+    With ``repeat_header``, every later block's bytes start with the header record too (not
+    counted in its ``lines`` and ``fields``), so that each block parses on its own; the
+    bytes are copied once either way."""
     state = np.array([0, 0, 1], dtype=np.int64)
-    starts_parts: list[np.ndarray] = []
-    fields_parts: list[np.ndarray] = []
-    last = 10
-    starts = fields = np.empty(0, dtype=np.int64)
+    carry = b""          # the bytes of a record that a chunk boundary cut
+    first_line = 1       # where that record starts
+    prefix = b""         # the header record, once known (repeat_header)
+    starts = fields = ends = np.empty(0, dtype=np.int64)
     for chunk in _chunks(source):
         buf = np.frombuffer(chunk, dtype=np.uint8)
         if buf.size == 0:
@@ -124,18 +138,36 @@ def record_layout(source: Path | bytes, *, digest: Any = None) -> tuple[np.ndarr
         if starts.size < buf.size:   # a chunk of n bytes ends at most n records
             starts = np.empty(buf.size, dtype=np.int64)
             fields = np.empty(buf.size, dtype=np.int64)
-        k = _layout_chunk(buf, state, starts, fields)
-        starts_parts.append(starts[:k].copy())
-        fields_parts.append(fields[:k].copy())
-        last = int(buf[-1])
-    starts = np.concatenate([np.ones(1, np.int64), *starts_parts])
-    fields = np.concatenate([np.zeros(0, np.int64), *fields_parts])
-    if last != 10:          # a last record without a final newline
-        fields = np.append(fields, state[1] + 1)
-    else:
-        starts = starts[:-1]  # the line after the final newline starts no record
-    # record 0 is the header
-    return starts[1:], fields[1:]
+            ends = np.empty(buf.size, dtype=np.int64)
+        k = _layout_chunk(buf, state, starts, fields, ends)
+        if k == 0:
+            carry += bytes(chunk)
+            continue
+        cut = int(ends[k - 1]) + 1
+        lines = np.empty(k, dtype=np.int64)
+        lines[0] = first_line
+        lines[1:] = starts[:k - 1]
+        data = b"".join((prefix, carry, chunk[:cut]))
+        if repeat_header and not prefix:
+            # the first block: its first record is the header (it ends at the first
+            # record end of the file, which may lie in this chunk or be carried into it)
+            prefix = data[: len(carry) + int(ends[0]) + 1]
+        yield Records(data, lines, fields[:k].copy())
+        carry, first_line = bytes(chunk[cut:]), int(starts[k - 1])
+    if carry:            # a last record without a final newline
+        yield Records(b"".join((prefix, carry)), np.array([first_line], np.int64),
+                      np.array([state[1] + 1], np.int64))
+
+
+def record_layout(source: Path | bytes, *, digest: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """For every record after the header: the physical line (1-based) where it starts, and
+    its number of fields. Quote-aware: a newline or comma separates only outside a quoted
+    field (see :func:`record_blocks`)."""
+    lines, fields = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for block in record_blocks(source, digest=digest):
+        lines.append(block.lines)
+        fields.append(block.fields)
+    return np.concatenate(lines)[1:], np.concatenate(fields)[1:]   # record 0 is the header
 
 
 def _chunks(source: Path | bytes) -> Iterator[memoryview]:
@@ -162,46 +194,117 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def read_table(path: Path, columns: list[str], *, name: str, encoding: str) -> Table:
-    """All ``columns`` as text, plus ``_line`` and ``_fields`` per record; a leading row of
-    HXL hashtags (HDX extracts) is dropped.
+class BlockReader:
+    """The requested columns of a CSV file as text, in frames of whole records, each with
+    ``_line`` (where the record starts) and ``_fields`` (its field count); a leading row of
+    HXL hashtags (HDX extracts) is dropped. ``sha256`` and ``encoding`` are final once every
+    frame has been read.
 
-    Polars parses the file while the record layout and the SHA-256 are computed in a second
-    thread from one streamed read (the numba kernel and hashlib release the GIL). A file that
-    is not UTF-8 is transcoded in memory and parsed again; its layout is the same, since
-    quotes, commas and newlines are the same bytes in Latin-1 and UTF-8.
+    A second thread reads the file once, hashes it and cuts it into blocks of records (the
+    numba kernel and hashlib release the GIL) while polars parses the previous block here,
+    so reading, parsing and everything downstream of the reader overlap and only a few
+    blocks are in memory at once. Each block is parsed with the file's header in front of
+    it. A block that is not UTF-8 is transcoded (Windows-1252, else Latin-1) and parsed
+    again; its records are the same, since quotes, commas and newlines are the same bytes
+    in Latin-1 and UTF-8.
     """
-    with open(path, "rb") as fh:
-        n_header = len(header_of(fh.read(1 << 20), name=name))
-    digest = hashlib.sha256()
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        layout = pool.submit(record_layout, path, digest=digest)
+
+    def __init__(self, path: Path, columns: list[str], *, name: str, encoding: str) -> None:
+        self.path, self.columns, self.name = path, columns, name
+        self.encoding = encoding
+        self.sha256 = ""
+        with open(path, "rb") as fh:
+            self.n_columns = len(header_of(fh.read(1 << 20), name=name))
+
+    def __iter__(self) -> Iterator[pl.DataFrame]:
+        digest = hashlib.sha256()
+        blocks: queue.Queue[Records | BaseException | None] = queue.Queue(maxsize=2)
+        stop = threading.Event()
+
+        def produce() -> None:
+            try:
+                for block in record_blocks(self.path, digest=digest, repeat_header=True):
+                    while not stop.is_set():
+                        try:
+                            blocks.put(block, timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+                    if stop.is_set():
+                        return
+                blocks.put(None)
+            except BaseException as err:  # handed to the consumer, raised there
+                blocks.put(err)
+
+        thread = threading.Thread(target=produce, name="sarhad-read", daemon=True)
+        thread.start()
+        first, data_seen = True, False
         try:
-            frame = pl.read_csv(path, columns=columns, infer_schema_length=0,
-                                truncate_ragged_lines=True, raise_if_empty=False)
+            while True:
+                item = blocks.get()
+                if item is None:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                data, lines, fields = item.data, item.lines, item.fields
+                if first:    # the header is the first record; later blocks repeat it
+                    lines, fields = lines[1:], fields[1:]
+                frame = self._parse(data)
+                del data, item
+                frame = _attach(frame, lines, fields, self.n_columns)
+                first = False
+                if not data_seen and frame.height:   # the first data record may be HXL
+                    frame = _drop_hxl(frame)
+                    data_seen = True
+                yield frame
+        finally:
+            stop.set()
+            thread.join()
+        self.sha256 = digest.hexdigest()
+
+    def _parse(self, data: bytes) -> pl.DataFrame:
+        try:
+            return pl.read_csv(data, columns=self.columns, infer_schema_length=0,
+                               truncate_ragged_lines=True, raise_if_empty=False)
         except pl.exceptions.ComputeError as err:
             if "utf-8" not in str(err).lower() and "utf8" not in str(err).lower():
-                raise SarhadError(f"{name}: not a readable CSV file: {_first_line(err)}"
+                raise SarhadError(f"{self.name}: not a readable CSV file: {_first_line(err)}"
                                   ) from None
-            text, encoding = transcode(path.read_bytes())
-            frame = pl.read_csv(text, columns=columns, infer_schema_length=0,
-                                truncate_ragged_lines=True, raise_if_empty=False)
-            del text
+            text, encoding = transcode(data)
+            if self.encoding != "latin-1":    # the wider of the two, if blocks differ
+                self.encoding = encoding
+            return pl.read_csv(text, columns=self.columns, infer_schema_length=0,
+                               truncate_ragged_lines=True, raise_if_empty=False)
         except (pl.exceptions.NoDataError, OSError) as err:
-            raise SarhadError(f"{name}: not a readable CSV file: {_first_line(err)}") from None
-        lines, fields = layout.result()
+            raise SarhadError(f"{self.name}: not a readable CSV file: {_first_line(err)}"
+                              ) from None
+
+
+def _attach(frame: pl.DataFrame, lines: np.ndarray, fields: np.ndarray,
+            n_header: int) -> pl.DataFrame:
     if lines.size < frame.height:   # should not happen; keep the frame usable regardless
         pad = frame.height - lines.size
         lines = np.concatenate([lines, np.full(pad, -1)])
         fields = np.concatenate([fields, np.full(pad, n_header)])
-    frame = frame.with_columns(pl.Series("_line", lines[:frame.height], dtype=pl.Int64),
-                               pl.Series("_fields", fields[:frame.height], dtype=pl.Int64))
+    return frame.with_columns(pl.Series("_line", lines[:frame.height], dtype=pl.Int64),
+                              pl.Series("_fields", fields[:frame.height], dtype=pl.Int64))
+
+
+def _drop_hxl(frame: pl.DataFrame) -> pl.DataFrame:
     if frame.height and frame.width > 2:
         first = frame.row(0)
         texts = [v for v in first[:-2] if v]
         if texts and all(v.startswith("#") for v in texts):  # HDX's HXL hashtag row
-            frame = frame.slice(1)
-    return Table(frame, encoding, n_header, digest.hexdigest())
+            return frame.slice(1)
+    return frame
+
+
+def read_table(path: Path, columns: list[str], *, name: str, encoding: str) -> Table:
+    """All ``columns`` of the file in one frame (see :class:`BlockReader`)."""
+    reader = BlockReader(path, columns, name=name, encoding=encoding)
+    frames = list(reader)
+    frame = pl.concat(frames) if frames else pl.DataFrame()
+    return Table(frame, reader.encoding, reader.n_columns, reader.sha256)
 
 
 def _first_line(err: BaseException) -> str:
