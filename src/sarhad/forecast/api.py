@@ -20,10 +20,11 @@ import polars as pl
 
 from sarhad.errors import SarhadError
 from sarhad.forecast.backtest import BacktestResult, Plan, run_backtest
-from sarhad.forecast.base import Forecaster, add_months, month_index, month_range
+from sarhad.forecast.base import Forecaster
 from sarhad.forecast.baselines import default_baselines
 from sarhad.forecast.ensemble import StackingEnsemble
 from sarhad.forecast.models import CountModel, RegimeShift, scenario_regimes
+from sarhad.months import add_months, first_day, last_day, month_index, month_of, month_range
 
 Target = Literal["fatalities", "events"]
 def _model_version() -> str:
@@ -86,9 +87,8 @@ def check_spec(spec: SeriesSpec, scenario: Any = None) -> None:
 def last_complete_month(day: dt.date) -> str:
     """The month of ``day`` if ``day`` is that month's last day, else the month before: a store
     whose latest event is mid-month has not seen the whole month."""
-    nxt = day + dt.timedelta(days=1)
-    month = f"{day:%Y-%m}"
-    return month if nxt.month != day.month else add_months(month, -1)
+    month = month_of(day)
+    return month if day == last_day(month) else add_months(month, -1)
 
 
 def load_series(spec: SeriesSpec, *, db: Path | None = None, end: str | None = None,
@@ -371,19 +371,27 @@ def fan_chart(fc: Forecast, *, history_months: int = 48, title: str | None = Non
             bands.append({"month": r["month"] + "-15", "level": f"{level}%",
                           "lo": r[f"lo{level}"], "hi": r[f"hi{level}"], "median": r["median"]})
     base_x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0))
+    what = f"{fc.spec.target} per month"
     band = alt.Chart(plots.data(bands)).mark_area().encode(
-        x=base_x, y=alt.Y("lo:Q", title=fc.spec.target), y2="hi:Q",
+        x=base_x, y=alt.Y("lo:Q", title=what), y2="hi:Q",
         opacity=alt.Opacity("level:N", scale=alt.Scale(domain=["95%", "80%", "50%"],
                                                        range=[0.18, 0.3, 0.45]),
-                            legend=alt.Legend(title="interval")),
+                            legend=alt.Legend(title="forecast interval", orient="bottom")),
         color=alt.value(plots.PALETTE[0]))
-    med = alt.Chart(plots.data([b for b in bands if b["level"] == "50%"])).mark_line(
-        strokeDash=[4, 3]).encode(x=base_x, y="median:Q", color=alt.value(plots.PALETTE[0]))
-    line = alt.Chart(plots.data(hist)).mark_line().encode(
-        x=base_x, y="value:Q", color=alt.value(plots.PALETTE[6]))
+    # one colour legend for the two lines, so a reader can tell the record from the forecast
+    names = ["recorded", "forecast median"]
+    color = alt.Color("series:N", scale=alt.Scale(domain=names,
+                                                  range=[plots.PALETTE[6], plots.PALETTE[0]]),
+                      legend=alt.Legend(title=None, orient="bottom"))
+    med = alt.Chart(plots.data([{**b, "series": names[1]} for b in bands
+                                if b["level"] == "50%"])).mark_line(
+        strokeDash=[4, 3]).encode(x=base_x, y="median:Q", color=color)
+    line = alt.Chart(plots.data([{**h, "series": names[0]} for h in hist])).mark_line().encode(
+        x=base_x, y="value:Q", color=color)
+    start = first_day(add_months(fc.origin, 1))
     return (band + med + line).properties(
         width=560, height=220,
-        title=title or f"{fc.spec.label()}: forecast from {fc.origin} ({fc.model})")
+        title=title or f"{fc.spec.label()}: record and forecast from {start:%B %Y}")
 
 
 def backtest_charts(result: BacktestResult, *, model: str | None = None) -> Any:

@@ -48,7 +48,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sarhad.errors import Problem, SarhadError, ValidationFailed
-from sarhad.forecast.base import month_index, month_range
+from sarhad.months import month_index, month_range
 
 #: Words of estimative probability (after Kent 1964, "Words of Estimative Probability",
 #: *Studies in Intelligence* 8(4)); the value used for the source's wording. Only words of

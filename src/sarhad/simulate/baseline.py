@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 
 from sarhad.dynamics import NegBinCountModel
-from sarhad.dynamics.count import month_index, month_label
 from sarhad.errors import SarhadError
 from sarhad.kb.schema import Scenario
+from sarhad.months import month_index, month_label, month_of
 from sarhad.simulate.priors import SimulationSpec
 
 
@@ -129,7 +129,7 @@ def record_from_store(store: Any, spec: SimulationSpec, scenario: Scenario, *,
     start = start or v.start
     ev = event_table(store, actor=v.actor, start=start, end=end, scenario=scenario)
     isk_ev = event_table(store, actor=v.isk_actor, start=start, end=end, scenario=scenario)
-    last = [d.strftime("%Y-%m") for d in (ev["date_start"].max(), isk_ev["date_start"].max())
+    last = [month_of(d) for d in (ev["date_start"].max(), isk_ev["date_start"].max())
             if isinstance(d, dt.date)]
     stop = end or (max(last) if last else start)
     n = month_index(stop) - month_index(start) + 1
@@ -197,7 +197,7 @@ def baseline_from_store(scenario: Scenario, spec: SimulationSpec, *, db: Path | 
 
     origin = origin or spec.origin
     month_index(origin)
-    if origin > scenario.knowledge_date.strftime("%Y-%m"):
+    if origin > month_of(scenario.knowledge_date):
         raise SarhadError(f"origin {origin} is after the scenario's knowledge date "
                           f"{scenario.knowledge_date}")
     store = open_store(db, read_only=True) if db is not None else open_store()

@@ -28,9 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from sarhad.dynamics.count import month_index, month_label
 from sarhad.errors import SarhadError
 from sarhad.kb.schema import Scenario
+from sarhad.months import month_index, month_label
 from sarhad.simulate.baseline import scenario_regimes
 from sarhad.simulate.priors import Prior, SimulationSpec
 

@@ -27,8 +27,8 @@ from typing import Any, Self
 
 import numpy as np
 
-from sarhad.dynamics.count import month_index
 from sarhad.errors import SarhadError
+from sarhad.months import month_index
 from sarhad.simulate.baseline import Record, baseline_from_series
 from sarhad.simulate.engine import draw_all, make_context, policy_levers, run_draws
 from sarhad.simulate.origin import origin_as_of

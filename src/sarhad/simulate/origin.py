@@ -8,29 +8,24 @@ commitment, Pakistan-Taliban friction) and what is different when each does or d
 ``O``'s last day. Only :func:`sarhad.kb.relations_as_of` on that day (``test: holds``) or the
 relations' start dates up to it (``test: started``) are read, so relations and events dated
 after ``O`` cannot change the state. :func:`regimes_as_of` does the same for the dynamics
-model's regime dates: an event starting after ``O`` is dropped and a window still open at ``O``
-is cut at ``O`` (its end is not yet known).
+model's regime dates, by the project's one rule (:func:`sarhad.kb.query.regime_months` with
+``known_by`` = ``O``'s last day): an event starting after ``O`` is dropped, and a window still
+open at ``O`` is cut at ``O``, since the simulator carries it on through its own state.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sarhad.dynamics.count import month_index, month_label
+from sarhad.kb.query import regime_months
 from sarhad.kb.schema import Scenario
+from sarhad.months import last_day, month_index, month_of
 from sarhad.simulate.policies import MODES, Levers
 from sarhad.simulate.priors import Fact, FactEffect, SimulationSpec
 
 STATE_KEYS = ("sanctuary", "strength", "leadership", "presence", "relations", "diplomacy")
-
-
-def last_day(month: str) -> dt.date:
-    """The last day of ``YYYY-MM`` (the data of an origin month run to its end)."""
-    y, m = int(month[:4]), int(month[5:7])
-    return dt.date(y, m, calendar.monthrange(y, m)[1])
 
 
 @dataclass(frozen=True)
@@ -92,7 +87,7 @@ def origin_as_of(scenario: Scenario, spec: SimulationSpec, month: str) -> Origin
             cease = True
             starts = [x.start.earliest for x in found if x.start.earliest is not None]
             first = min(starts) if starts else day
-            cf_len = month_index(month) - month_index(f"{first:%Y-%m}") + 1
+            cf_len = month_index(month) - month_index(month_of(first)) + 1
         if effect.promised is not None:
             promised = float(effect.promised)
         if effect.stance == "hold":
@@ -118,27 +113,17 @@ def origin_as_of(scenario: Scenario, spec: SimulationSpec, month: str) -> Origin
 def regimes_as_of(scenario: Scenario, ids: list[str],
                   month: str | None) -> list[tuple[str, str, str | None]]:
     """The named scenario events as count-model regimes ``(id, "YYYY-MM", end or None)``, as
-    known at origin ``month`` (``None``: no cut). A ``regime-change`` is a step from its month;
-    a ``window`` covers the months it mostly covers (a cease-fire ending in the first days of
-    December covers November only). Events that start after the origin are dropped; a window
-    that ends after it ends at the origin, since its end was not yet known."""
-    by_id = {e.id: e for e in scenario.events}
+    known at origin ``month`` (``None``: no cut), by :func:`sarhad.kb.query.regime_months`
+    (half-month rule; events not begun by the origin's last day dropped).
+
+    One difference, for the simulator only: the shared rule turns a window still open at the
+    origin into a step, but here it ends at the origin. A cease-fire in force at the origin is
+    carried forward by the simulated state (:attr:`Origin.ceasefire`, its strain and breakdown
+    mechanisms); a step in the violence model as well would count it twice."""
+    known_by = None if month is None else last_day(month)
     out: list[tuple[str, str, str | None]] = []
-    for i in ids:
-        e = by_id[i]
-        lo = e.start.earliest
-        if lo is None:
-            continue
-        start = f"{lo:%Y-%m}"
-        if month is not None and start > month:
-            continue
-        end = None
-        if e.kind == "window":
-            if e.end.earliest is not None:
-                last = e.end.earliest
-                last_month = month_index(f"{last:%Y-%m}")
-                end = max(month_label(last_month if last.day > 15 else last_month - 1), start)
-            if month is not None and (end is None or end > month):
-                end = month
-        out.append((e.id, start, end))
+    for eid, first, last in regime_months(scenario, known_by=known_by, ids=ids):
+        if last is None and month is not None and scenario.event(eid).kind == "window":
+            last = month
+        out.append((eid, first, last))
     return out

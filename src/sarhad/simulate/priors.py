@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sarhad.errors import Problem, SarhadError, ValidationFailed
 from sarhad.kb.schema import Scenario
+from sarhad.months import month_of
 
 CITE = r"^(P\d{2}|[A-Za-z][\w.-]*)$"
 
@@ -436,7 +437,7 @@ def load_spec(scenario: Scenario) -> SimulationSpec:
                     f"unknown actor {getattr(ref, key)!r}")
         if ref.type not in RELATION_TYPES:
             bad(["as_of", "facts", i, "relation", "type"], f"unknown relation type {ref.type!r}")
-    if spec.origin > scenario.knowledge_date.strftime("%Y-%m"):
+    if spec.origin > month_of(scenario.knowledge_date):
         bad(["origin"], f"origin {spec.origin} is after the scenario's knowledge date "
                         f"{scenario.knowledge_date}")
     if problems:

@@ -201,10 +201,31 @@ def write_tables(ens: Ensemble, urban: np.ndarray, out: Path, *,
     return paths
 
 
+def fan_panels(ensembles: list[Ensemble], base: str, *, max_panels: int = 6) -> list[Ensemble]:
+    """The ensembles worth a fan-chart panel: ``base`` first, then the others by how far their
+    mean TTP deaths move from ``base``'s on the same draws, largest first. As many as fill a
+    grid of 2 or 3 columns (at most ``max_panels``), so no panel is left empty."""
+    by = {e.policy: e for e in ensembles}
+    if base not in by:
+        raise SarhadError(f"no ensemble for {base!r}")
+    ref = by[base].total.sum(axis=1).astype(float)
+    others = sorted((e for e in ensembles if e.policy != base),
+                    key=lambda e: -abs(float((e.total.sum(axis=1) - ref).mean())))
+    n = min(len(ensembles), max(max_panels, 1))
+    if n > 3 and n % 2 and n % 3:   # 5 or 7 panels leave holes in any 2- or 3-column grid
+        n -= 1
+    return [by[base], *others[: n - 1]]
+
+
+def _columns(n: int) -> int:
+    return n if n <= 3 else 3 if n % 3 == 0 else 2
+
+
 def fan_chart(ensembles: list[Ensemble], variable: str = "ttp_fatalities",
               title: str | None = None) -> Any:
     """Altair fan chart: median line with 50% and 90% bands, one panel per policy (shared
-    axes) so the bands do not hide each other."""
+    axes) so the bands do not hide each other; 2 or 3 columns, whichever the panels fill
+    (choose them with :func:`fan_panels`)."""
     import altair as alt
 
     from sarhad.report import plots
@@ -215,14 +236,19 @@ def fan_chart(ensembles: list[Ensemble], variable: str = "ttp_fatalities",
                       legend=None)
     x = alt.X("month:O", title=None, axis=alt.Axis(labelAngle=-45, labelOverlap=True))
     base = alt.Chart().encode(x=x, color=color)
+    label = VARIABLE_LABELS.get(variable, variable.replace("_", " "))
     outer = base.mark_area(opacity=0.18).encode(
-        y=alt.Y("q05:Q", title=variable.replace("_", " ")), y2="q95:Q")
+        y=alt.Y("q05:Q", title=label), y2="q95:Q")
     inner = base.mark_area(opacity=0.35).encode(y="q25:Q", y2="q75:Q")
     line = base.mark_line().encode(y="median:Q")
     layered = alt.layer(outer, inner, line, data=plots.data(rows)).properties(
         width=260 if len(order) > 1 else 560, height=170 if len(order) > 1 else 240)
-    head = title or f"{variable.replace('_', ' ')}: median, 50% and 90% bands"
+    head = title or f"{label}: median, 50% and 90% bands, by strategy"
     if len(order) == 1:
         return layered.properties(title=f"{order[0]} - {head}")
     return layered.facet(facet=alt.Facet("policy:N", sort=order, title=None),
-                         columns=min(3, len(order))).properties(title=head)
+                         columns=_columns(len(order))).properties(title=head)
+
+
+VARIABLE_LABELS = {"ttp_fatalities": "TTP-linked deaths per month",
+                   "isk_fatalities": "IS-K-linked deaths per month"}
