@@ -15,8 +15,11 @@ from sarhad.simulate.calibrate import (
 )
 from sarhad.simulate.priors import load_spec
 
-TRUE = {"level": 2.0, "trend": -0.1, "ar": 0.6, "dispersion": 0.5, "sanctuary_effect": 1.0,
-        "ceasefire_effect": 1.0}
+# the two effects sit off the centres of their priors (sanctuary N(1, 0.4), cease-fire
+# U(0.3, 1.6)), so a posterior that merely repeats the prior is caught where they are
+# identifiable (test_abc_recovers_the_effects_where_the_design_identifies_them)
+TRUE = {"level": 2.0, "trend": -0.1, "ar": 0.6, "dispersion": 0.5, "sanctuary_effect": 1.5,
+        "ceasefire_effect": 0.5}
 
 
 def fake_data(spec, scenario, seed):
@@ -37,8 +40,41 @@ def test_abc_recovers_kernel_parameters(bundled_scenario):
         assert r["posterior_low"] <= TRUE[name] <= r["posterior_high"], r
         assert r["shrinkage"] > 0.3, r  # the data are informative about the kernel
     for name in ("sanctuary_effect", "ceasefire_effect"):
-        r = rows[name]
-        assert r["posterior_low"] <= TRUE[name] <= r["posterior_high"], r
+        # one takeover and one cease-fire month barely inform them: the posterior must stay
+        # about as wide as the prior rather than collapse on a spurious value (their recovery
+        # is tested on a design that identifies them, below)
+        assert rows[name]["shrinkage"] < 0.5, rows[name]
+
+
+def test_abc_recovers_the_effects_where_the_design_identifies_them(bundled_scenario):
+    """With many switches of sanctuary and cease-fire (a design the record lacks), the
+    off-centre effects are recovered: the posterior covers them, narrows, and moves from the
+    prior's median toward them."""
+    from sarhad.simulate.calibrate import History
+
+    spec = load_spec(bundled_scenario)
+    cal = ABCCalibrator(spec, bundled_scenario, n_sims=6000, accept=0.03)
+    priors = cal.priors()
+    names = tuple(priors)
+    T = 180
+    t = np.arange(T)
+    take = ((t // 12) % 2 == 1).astype(float)            # full sanctuary or none, by year
+    hist = History([f"m{i}" for i in t], take.copy(),
+                   (t % 6 == 5).astype(float), take)     # a cease-fire month in every six
+    truth = np.array([[TRUE[n] for n in names]])
+    y = simulate_history(truth, names, hist, 30.0, np.random.default_rng(5))[0]
+    rng = np.random.default_rng(6)
+    theta = np.column_stack([priors[n].sample(cal.n_sims, rng) for n in names])
+    S = summaries(simulate_history(theta, names, hist, y[0], rng), hist)
+    adj, _, _ = abc_select(theta, S, summaries(y[None, :], hist)[0], accept=cal.accept)
+    for name in ("sanctuary_effect", "ceasefire_effect"):
+        j = names.index(name)
+        lo, med, hi = np.quantile(adj[:, j], [0.05, 0.5, 0.95])
+        plo, phi = priors[name].interval(0.9)
+        prior_med = float(np.median(theta[:, j]))
+        assert lo <= TRUE[name] <= hi, (name, lo, hi)
+        assert (hi - lo) < 0.6 * (phi - plo), (name, lo, hi, plo, phi)
+        assert abs(med - TRUE[name]) < 0.5 * abs(prior_med - TRUE[name]), (name, med)
 
 
 def test_summaries_match_statsmodels_ols(bundled_scenario):

@@ -53,7 +53,8 @@ def test_forecaster_errors(bundled_scenario, ttp_series):
 
 
 def test_forecaster_passes_the_forecast_packages_interface_check(bundled_scenario, ttp_series):
-    base = pytest.importorskip("sarhad.forecast.base")
+    from sarhad.forecast import base
+
     f = SimulatorForecaster(scenario=bundled_scenario)
     assert isinstance(f, base.Forecaster)
 
