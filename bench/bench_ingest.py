@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -99,6 +100,7 @@ def main() -> None:
         size_mb = csv.stat().st_size / 1e6
         print(f"file: {args.rows:,} GED rows resampled from the real extract, {size_mb:.0f} MB")
 
+        load_before = os.getloadavg()[0]
         polars_runs, ingest_runs = [], []
         for i in range(args.repeat):
             polars_runs.append(child(_POLARS_CHILD, str(csv)))
@@ -116,15 +118,15 @@ def main() -> None:
         stages = {k: statistics.median(r["timings"][k] for r in ingest_runs)
                   for k in ingest_runs[0]["timings"]}
         print("  stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in stages.items())
-              + "  (read = hash + parse + record lines, in parallel)")
+              + "  (parse and check: time in the main thread, the file's cut and hash"
+              " running beside them; write: the part of the write left after the checks)")
         print(f"ratio ingest / polars read: {g / p:.2f}x wall clock   (target <= 2x)")
         pc = statistics.median(r["cpu"] for r in polars_runs)
         gc = statistics.median(r["cpu"] for r in ingest_runs)
         print(f"  CPU seconds (user + system): ingest {gc:.2f}, polars read {pc:.2f}, ratio "
               f"{gc / pc:.2f}x   (less sensitive to other load on the machine)")
-        import os
-        print(f"  load average while measuring: {os.getloadavg()[0]:.1f} on "
-              f"{os.cpu_count()} cores")
+        print(f"  load average while measuring: {load_before:.1f} before, "
+              f"{os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores")
         print(f"throughput: {loaded / g:,.0f} events/s   (target >= 200,000)")
         print(f"peak memory of the ingest process: {peak:.0f} MB   (target < 1,024)")
 

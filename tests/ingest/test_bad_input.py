@@ -93,6 +93,22 @@ def test_blocks_replace_an_earlier_release_across_blocks(store, tmp_path, monkey
         (8, 2 * 1 + 6 * 2)]
 
 
+def test_numbers_with_spaces_or_a_decimal_zero_are_read(store, tmp_path):
+    path = write_csv(tmp_path / "GEDEvent_v22_1.csv", GED_HEADER_49, [
+        ged_row(1, "2020-01-01", 1, best=" 12 ", low="3.0", latitude=" 33.5",
+                where_coordinates=" Bannu  "),
+        ged_row(2, "2020-01-02", 2, where_coordinates=" 7 "),          # text kept as written
+        ged_row(3, "2020-01-03", 3, best=" 1.5 ", where_coordinates=" 8 "),   # still bad
+    ])
+    report = ingest_file(store, path)
+    assert report.loaded == 2 and report.skipped == 1
+    assert [(p.line, p.message) for p in report.problems] == [
+        (6, "not a whole number: ' 1.5 '")]    # the message quotes the cell as written
+    rows = store.con.execute("SELECT event_id, best, low, latitude, location FROM events "
+                             "ORDER BY event_id").fetchall()
+    assert rows == [("1", 12, 3, 33.5, " Bannu  "), ("2", 2, 2, 33.0, " 7 ")]
+
+
 def test_strict_aborts_and_writes_nothing(store, tmp_path):
     with pytest.raises(ValidationFailed) as err:
         ingest_file(store, _mixed(tmp_path), strict=True)

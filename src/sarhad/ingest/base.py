@@ -116,16 +116,28 @@ def s(col: str) -> pl.Expr:
 
 
 def as_float(col: str) -> pl.Expr:
-    """A number; surrounding spaces tolerated only where a plain parse fails."""
-    plain = pl.col(col).cast(pl.Float64, strict=False)
-    return pl.when(plain.is_null() & pl.col(col).is_not_null()).then(
-        pl.col(col).str.strip_chars().cast(pl.Float64, strict=False)).otherwise(plain)
+    """A number as written. A cell with spaces around its number fails here and is parsed
+    again by :func:`strip_numbers` (only the rows that fail pay for the stripping)."""
+    return pl.col(col).cast(pl.Float64, strict=False)
 
 
 def as_int(col: str) -> pl.Expr:
     """Integer, accepting '12' and '12.0' (some exports write counts as floats)."""
     f = as_float(col)
     return pl.when(f == f.floor()).then(f).otherwise(None).cast(pl.Int64, strict=False)
+
+
+def strip_numbers(raw: pl.DataFrame) -> pl.DataFrame:
+    """Each text cell that reads as a number once the spaces around it are removed, stripped
+    (' 12 ' -> '12'); other cells as they were. Applied to the rows a parse rejected, which
+    are then parsed again: surrounding spaces are tolerated without stripping every cell of
+    every row."""
+    def fix(c: str) -> pl.Expr:
+        stripped = pl.col(c).str.strip_chars()
+        return (pl.when(stripped.cast(pl.Float64, strict=False).is_not_null())
+                .then(stripped).otherwise(pl.col(c)).alias(c))
+
+    return raw.with_columns(fix(c) for c, t in raw.schema.items() if t == pl.String)
 
 
 def not_parsed(col: str, parsed: pl.Expr) -> pl.Expr:

@@ -25,6 +25,7 @@ from sarhad.ingest.base import (
     distinct_values,
     enum_codes,
     format_problems,
+    strip_numbers,
     version_key,
 )
 from sarhad.ingest.reader import BlockReader, header_of, sha256_of, sniff_encoding
@@ -355,6 +356,16 @@ def _check_block(raw: pl.DataFrame, dup: pl.Series, adapter: Adapter, n_fields: 
                  scenario: Scenario) -> pl.DataFrame:
     """One block of raw rows -> store rows with ``problem`` set on the malformed ones."""
     canon = adapter.canonical(raw.lazy()).collect()
+    failed = canon.get_column("problem").is_not_null()
+    if failed.any():
+        # numbers with spaces around them: the rejected rows parsed again, stripped
+        sub = raw.filter(failed)
+        fixed = strip_numbers(sub)
+        if not fixed.equals(sub):
+            again = adapter.canonical(fixed.lazy()).collect()
+            at = failed.arg_true()
+            canon = canon.with_columns(canon.get_column(c).clone().scatter(at, again.get_column(c))
+                                       for c in canon.columns)
     if "_fields" in raw.columns:
         # a record with more or fewer fields than the header is malformed (a stray comma or
         # quote): its values would land in the wrong columns
