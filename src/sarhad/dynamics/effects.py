@@ -494,9 +494,7 @@ def mechanism_effects(store, scenario: Scenario, *, seed: int = 20211231, alpha:
         dict(key="us-strikes-ttp", source="united-states", target="ttp",
              start=dt.date(2008, 1, 1), end=min(end_day, dt.date(2017, 12, 31)),
              mechanism="US strikes in Pakistan -> later TTP violence",
-             claim=("US drone strikes (2008-2017) thinned the TTP's leadership. The record "
-                    "holds strikes, not leaders killed, so what is tested is the nearest "
-                    "measurable trace: were strikes followed by more or less TTP violence?"),
+             claim="US drone strikes (2008-2017) thinned the TTP's leadership.",
              cites=("P24",), source_label="US", target_label="TTP"),
     ]
     for spec in specs:
@@ -549,7 +547,7 @@ def level_chart(result: EffectsResult, measure: Measure = "fatalities",
     start, y = result.series[measure]
     rows = counterfactual_rows(model, start, y, regime)
     names = ["observed", "model", f"model without {regime}"]
-    label = _CLAIMS.get(regime, (regime,))[0].lower()
+    label = _CLAIMS.get(regime, (regime,))[0]
     shown = {"observed": "observed", "model": "fitted model",
              f"model without {regime}": f"model without the {label}"}
     rows = [{**r, "series": shown[r["series"]]} for r in rows]

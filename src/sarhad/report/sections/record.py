@@ -33,7 +33,6 @@ def series_chart(rows: list[dict[str, Any]], *, title: str, measure: str = "fata
     """Bar chart of a monthly series (rows of ``month``, ``value`` and optionally ``series``),
     with dated vertical rules (``month``, ``label``) for regime events."""
     base = alt.Chart(plots.data(rows))
-    # legend below the plot: regime labels run along the top and would collide with it
     color = (alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"),
                        scale=alt.Scale(range=plots.PALETTE))
              if rows and "series" in rows[0] else alt.value(plots.PALETTE[0]))
@@ -49,14 +48,14 @@ def series_chart(rows: list[dict[str, Any]], *, title: str, measure: str = "fata
     )
     layers: list[Any] = [chart]
     if rules:
-        # labels stacked one line apart so dates close together stay readable
-        rules = [{**r, "row": 8 + 12 * i} for i, r in enumerate(rules)]
+        # the dates are named in a legend of their own, not written on the plot, where labels
+        # of close dates collide with each other and with the data
         r = alt.Chart(plots.data(rules))
         x = alt.X("utcyearmonthdate(month):T", scale=alt.Scale(type="utc"))
-        layers.append(r.mark_rule(strokeDash=[4, 3], color="#a23b3b").encode(x=x))
-        layers.append(r.mark_text(align="left", dx=3, dy=-4, color="#a23b3b", fontSize=10)
-                      .encode(x=x, y=alt.Y("row:Q", scale=None), text="label:N"))
-    out = alt.layer(*layers) if len(layers) > 1 else chart
+        layers.append(r.mark_rule(strokeDash=[4, 3], strokeWidth=1.5).encode(
+            x=x, color=alt.Color("label:N", title=None, legend=alt.Legend(orient="bottom"),
+                                 scale=alt.Scale(range=["#a23b3b", "#555555", "#b07d2b"]))))
+    out = alt.layer(*layers).resolve_scale(color="independent") if len(layers) > 1 else chart
     return out.properties(title=title, width=560, height=200)
 
 

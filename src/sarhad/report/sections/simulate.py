@@ -162,7 +162,7 @@ def _versus_forecast(ctx: BriefContext, sq: Any) -> list[Any]:
              "strain and breakdown), with every mechanism's strength drawn from the priors; "
              "its status quo is the yardstick the strategies are compared against, and the "
              "differences between strategies, not its level, are what it is for.")
-    return [Para(text, ("P18",))]
+    return [Para(text)]
 
 
 def _discovery(sim: Any, ens: list[Any], out: dict[str, Any], base: str) -> list[Any]:
