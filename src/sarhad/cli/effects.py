@@ -68,11 +68,18 @@ def effects(
     """
     from sarhad.dynamics.effects import level_chart, mechanism_effects, parse_regime
     from sarhad.errors import SarhadError
+    from sarhad.forecast.api import PLOT_SUFFIXES, check_output
     from sarhad.store import open_store
 
     if coarse not in ("exclude", "spread"):
         raise SarhadError(f"--coarse: expected exclude or spread, got {coarse!r}")
     mode: Literal["exclude", "spread"] = "spread" if coarse == "spread" else "exclude"
+    # outputs checked before any work, and written only once every chart is ready, so a bad
+    # option cannot leave one plot written and the other missing
+    check_output(plot, option="--plot", suffixes=PLOT_SUFFIXES)
+    check_output(ks_plot, option="--ks-plot", suffixes=PLOT_SUFFIXES)
+    if ks_plot is not None and no_hawkes:
+        raise SarhadError("--ks-plot needs the Hawkes models; drop --no-hawkes")
     scn = scenario_from(scenario)
     extra = [parse_regime(r) for r in (regime or [])]
     store = open_store(db, read_only=True)
@@ -80,22 +87,25 @@ def effects(
                                extra_regimes=extra,
                                imputations=imputations, coarse=mode, hawkes=not no_hawkes,
                                province=province)
+    charts = []
     if plot is not None:
-        from sarhad.report import plots
-
         chart = level_chart(result)
         if chart is None:
             raise SarhadError("--plot: no takeover effect was estimated in this window")
-        plots.save(chart, plot)
+        charts.append((chart, plot))
     if ks_plot is not None:
         from sarhad.dynamics.goodness import ks_plot as draw_ks
-        from sarhad.report import plots
 
         ks = result.goodness.get("isk-excites-ttp")
         if not ks:
             raise SarhadError("--ks-plot: the IS-K/TTP Hawkes model was not fitted (too few "
-                              "events, or --no-hawkes)")
-        plots.save(draw_ks(ks), ks_plot)
+                              "events)")
+        charts.append((draw_ks(ks), ks_plot))
+    if charts:
+        from sarhad.report import plots
+
+        for chart, path in charts:
+            plots.save(chart, path)
     if json_out:
         emit_json([e.as_dict() for e in result.effects])
         return

@@ -33,7 +33,7 @@ ProvinceOpt = Annotated[str | None, typer.Option(
     "--province", help="Province, any spelling (NWFP = Khyber Pakhtunkhwa).")]
 LedgerOpt = Annotated[Path | None, typer.Option(
     "--ledger", metavar="PATH", help="Ledger file (JSON lines). Default: ledger.jsonl in your "
-                                     "user data directory.")]
+                                     "user data directory. Missing directories are created.")]
 
 
 def _spec(target: str, country: str, actor: str | None, province: str | None) -> Any:
@@ -52,10 +52,12 @@ def forecast(
         "--origin", metavar="YYYY-MM", help="Last month of data the forecast may use (default: "
                                             "the last complete month in the store).")] = None,
     horizon: Annotated[int, typer.Option("--horizon", help="Months ahead, 1 to 48.")] = 12,
-    draws: Annotated[int, typer.Option("--draws", help="Draws per month (at least 1000).")
+    draws: Annotated[int, typer.Option("--draws", help="Draws per month: at least 1000, and "
+                                                       "draws x horizon at most 5 million.")
                      ] = 1000,
     out: Annotated[Path | None, typer.Option(
-        "--out", metavar="FILE.csv", help="Write the draws as CSV with header month,draw,value."
+        "--out", metavar="FILE.csv", help="Write the draws as CSV with header month,draw,value "
+                                          "(missing directories are created)."
     )] = None,
     fmt: Annotated[Literal["csv", "summary"], typer.Option(
         "--format", help="csv: the draws (to --out, or standard output); summary: median and "
@@ -87,8 +89,17 @@ def forecast(
 
       sarhad forecast --actor ttp --model simulator --origin 2016-06 --format summary
     """
-    from sarhad.forecast.api import make_forecast
+    from sarhad.forecast.api import (
+        PLOT_SUFFIXES,
+        check_forecast_args,
+        check_output,
+        make_forecast,
+    )
 
+    # every argument and output path checked before any work: no half-written outputs
+    check_forecast_args(horizon, draws)
+    check_output(out, option="--out", suffixes=(".csv",))
+    check_output(plot, option="--plot", suffixes=PLOT_SUFFIXES)
     scn = scenario_from(scenario)
     fc = make_forecast(_spec(target, country, actor, province), origin=origin, horizon=horizon,
                        draws=draws, seed=seed, db=db, scenario=scn, model=model)
@@ -183,10 +194,11 @@ def backtest(
 
       sarhad backtest --actor ttp --model simulator
     """
+    from sarhad.forecast.api import PLOT_SUFFIXES, backtest_charts, check_output
     from sarhad.forecast.api import backtest as run
-    from sarhad.forecast.api import backtest_charts
     from sarhad.forecast.backtest import Plan
 
+    check_output(plot, option="--plot", suffixes=PLOT_SUFFIXES)
     first, last = _parse_origins(origins)
     long_last = None if long_until in (None, "", "none") else long_until
     plan = Plan(first=first, last=last, horizon=horizon, long_last=long_last,
@@ -216,6 +228,8 @@ def backtest(
 def _print_backtest(result: Any, model: str, horizon: int, seed: int) -> None:
     import polars as pl
 
+    from sarhad.forecast.api import score_means
+
     summ = result.summary()
     hs = sorted(set(summ["horizon"].to_list()))
     show = [h for h in hs if h in (1, 2, 3, 6, 9, 12, 18, 24, 36, 48) or h == max(hs)]
@@ -225,12 +239,13 @@ def _print_backtest(result: Any, model: str, horizon: int, seed: int) -> None:
         t.add_column(f"h={h}", justify="right")
     t.add_column("cov80", justify="right")
     order = result.forecasters
+    cov_all = score_means(result, horizon=max(hs), columns=("cov80",))
     for f in order:
         sub = summ.filter(pl.col("forecaster") == f)
         vals = dict(zip(sub["horizon"].to_list(), sub["crps"].to_list(), strict=True))
-        cov = result.cases.filter(pl.col("forecaster") == f)["cov80"].mean()
         name = f"[bold]{f}[/]" if f == model else f
-        t.add_row(name, *[f"{vals[h]:.1f}" if h in vals else "" for h in show], f"{cov:.2f}")
+        t.add_row(name, *[f"{vals[h]:.1f}" if h in vals else "" for h in show],
+                  f"{cov_all[f]['cov80']:.2f}")
     console.print(t)
     a = Table(title=f"Other scores, mean over horizons 1–{horizon}: log score on bins, "
                     "interval score (80%), coverage (nominal .50/.80/.95), Brier",
@@ -240,9 +255,7 @@ def _print_backtest(result: Any, model: str, horizon: int, seed: int) -> None:
     a.add_column("forecaster", no_wrap=True)
     for head in cols.values():
         a.add_column(head, justify="right")
-    short = result.cases.filter(pl.col("horizon") <= horizon)
-    means = short.group_by("forecaster").agg([pl.col(c).mean() for c in cols])
-    rows = {r["forecaster"]: r for r in means.to_dicts()}
+    rows = score_means(result, horizon=horizon, columns=tuple(cols))
     for f in order:
         if f in rows:
             a.add_row(f, *[f"{rows[f][c]:.0f}" if c == "is80" else f"{rows[f][c]:.2f}"
@@ -301,7 +314,10 @@ def ask(
     Data questions are answered from forecast draws (the share of draws for which the rule
     holds); the source's own stated probability, where it gives one, is stored beside it so
     both are scored. Every answer records the question's hash, the model version, the data's
-    latest date and the time; the ledger is append-only and hash-chained.
+    latest date and the time; the ledger is append-only and hash-chained. Because each entry
+    carries the time it was made (made_at), --json output differs from run to run in that
+    field only; the probabilities are the same for the same --seed. A conditional judgment of
+    the source is stored with its condition ("given: ...").
 
     Example:
 

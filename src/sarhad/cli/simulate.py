@@ -25,7 +25,8 @@ from sarhad.errors import SarhadError
 PANEL = "Simulate strategies"
 
 RunsOpt = Annotated[int, typer.Option("--runs", min=1, max=1_000_000,
-                                      help="Number of runs in the ensemble.")]
+                                      help="Number of runs in the ensemble (runs x months x "
+                                           "policies at most 2 million; more with 'sweep').")]
 MonthsOpt = Annotated[int, typer.Option("--months", min=1, max=120,
                                         help="Months to simulate after the origin.")]
 OriginOpt = Annotated[str | None, typer.Option(
@@ -91,7 +92,8 @@ def simulate(
     seed: SeedOpt = 0,
     out: Annotated[Path | None, typer.Option(
         "--out", metavar="DIR", help="Write tidy tables (violence by run, month, actor and "
-                                     "province; state indices; summary; fan quantiles).")] = None,
+                                     "province; state indices; summary; fan quantiles); the "
+                                     "directory is created if missing.")] = None,
     fmt: Annotated[Literal["parquet", "csv"], typer.Option("--format",
                                                            help="Table format for --out.")
                    ] = "parquet",
@@ -130,6 +132,14 @@ def simulate(
             console.print(f"[bold]{item['policy']}[/bold]  {item['description']} "
                           f"[dim]\\[{', '.join(item['cites'])}][/dim]")
         return
+    from sarhad.forecast.api import PLOT_SUFFIXES, check_output
+    from sarhad.simulate.engine import check_size
+
+    # everything checked before any work, so a bad option cannot leave half the outputs
+    check_size(runs, months)
+    check_output(plot, option="--plot", suffixes=PLOT_SUFFIXES)
+    if out is not None and out.exists() and not out.is_dir():
+        raise SarhadError(f"--out {out}: is a file; give a directory")
     sim = _sim(scenario, db, origin, [policy])
     ens = sim.run(policy, runs=runs, months=months, seed=seed, posterior=_posterior(posterior))
     rows = summary_rows(ens, sim.ctx.urban)
@@ -176,10 +186,14 @@ def compare(
 
     Example: sarhad compare --policy status-quo --policy talks --runs 2000 --seed 1
     """
+    from sarhad.forecast.api import PLOT_SUFFIXES, check_output
+    from sarhad.simulate.engine import check_size
     from sarhad.simulate.results import compare_rows, fan_chart
 
     if len(policy) < 2:
         raise SarhadError("give at least two policies: --policy A --policy B")
+    check_size(runs, months, policies=len(policy))
+    check_output(plot, option="--plot", suffixes=PLOT_SUFFIXES)
     sim = _sim(scenario, db, origin, policy)
     ens = sim.compare(*policy, runs=runs, months=months, seed=seed,
                       posterior=_posterior(posterior))
@@ -230,26 +244,17 @@ def calibrate(
 
     Example: sarhad calibrate --sims 20000 --seed 1 --out posterior.json
     """
+    from sarhad.forecast.api import check_output
     from sarhad.simulate.calibrate import calibrate as run_calibration
+    from sarhad.simulate.calibrate import write_posterior
 
+    check_output(out, option="--out", suffixes=(".json",))
     scn = scenario_from(scenario)
     cal = run_calibration(scn, db=db, n_sims=sims, accept=accept, seed=seed)
     post = cal.posterior_
     rows = post.table()
     if out:
-        from sarhad.simulate.priors import load_spec
-
-        calibrated = load_spec(scn).calibration.calibrated  # type: ignore[union-attr]
-        payload = {"parameters": {k: v.tolist() for k, v in
-                                  post.simulator_posterior(calibrated).items()},
-                   "kernel": {k: post.as_dict()[k].tolist() for k in post.names
-                              if k not in calibrated},
-                   "table": rows, "sims": sims, "accept": accept, "seed": seed}
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(json.dumps(payload, indent=1), encoding="utf-8")
-        except OSError as err:
-            raise SarhadError(f"{out}: cannot write ({err.strerror})") from None
+        write_posterior(cal, out, seed=seed)
     if json_out:
         emit_json(rows)
         return

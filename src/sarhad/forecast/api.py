@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -38,6 +40,11 @@ def _model_version() -> str:
 MODEL_VERSION = _model_version()
 MIN_DRAWS = 1000
 MAX_HORIZON = 48
+#: upper bound on draws x months in one forecast: 5 million int64 values is 40 MB, far more
+#: than stable quantiles need, and keeps a mistyped --draws from exhausting memory
+MAX_DRAW_MONTHS = 5_000_000
+#: the formats :func:`sarhad.report.plots.save` writes
+PLOT_SUFFIXES = (".png", ".svg", ".html", ".htm")
 
 
 @dataclass(frozen=True)
@@ -284,6 +291,41 @@ def check_forecast_args(horizon: int, draws: int) -> None:
         raise SarhadError(f"--horizon: expected 1 to {MAX_HORIZON} months, got {horizon}")
     if draws < MIN_DRAWS:
         raise SarhadError(f"--draws: at least {MIN_DRAWS} draws per month, got {draws}")
+    if draws * horizon > MAX_DRAW_MONTHS:
+        raise SarhadError(f"--draws: {draws:,} draws x {horizon} months is more than "
+                          f"{MAX_DRAW_MONTHS:,} values; use at most "
+                          f"{MAX_DRAW_MONTHS // horizon:,} draws for this horizon")
+
+
+def check_output(path: Path | None, *, option: str, suffixes: tuple[str, ...]) -> None:
+    """Check an output path before any work, so a bad one cannot leave half the outputs
+    written: the format (by extension), and that the path is not a directory and its nearest
+    existing parent is a writable directory. Missing parent directories are created when the
+    file is written."""
+    if path is None:
+        return
+    path = Path(path)
+    if path.suffix.lower() not in suffixes:
+        raise SarhadError(f"{option} {path}: unknown format {path.suffix or '(none)'!r}; use "
+                          + ", ".join(suffixes))
+    if path.is_dir():
+        raise SarhadError(f"{option} {path}: is a directory; give a file name")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise SarhadError(f"{option} {path}: {parent} is not a directory")
+    if not os.access(parent, os.W_OK):
+        raise SarhadError(f"{option} {path}: cannot write in {parent}")
+
+
+def score_means(result: BacktestResult, *, horizon: int,
+                columns: Sequence[str]) -> dict[str, dict[str, float]]:
+    """Per forecaster, the mean of each score column over the backtest's cases at horizons
+    1..``horizon`` (every origin weighted alike)."""
+    short = result.cases.filter(pl.col("horizon") <= horizon)
+    means = short.group_by("forecaster").agg([pl.col(c).mean() for c in columns])
+    return {r["forecaster"]: {c: float(r[c]) for c in columns} for r in means.to_dicts()}
 
 
 def make_forecast(spec: SeriesSpec, *, origin: str | None = None, horizon: int = 12,

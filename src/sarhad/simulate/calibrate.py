@@ -24,6 +24,7 @@ draws by the Epanechnikov-weighted regression of ``theta`` on the summaries.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -202,6 +203,34 @@ class ABCCalibrator:
         self.history_ = hist
         self.posterior_ = Posterior(names, adj, post[1], priors, s_obs, post[2], self.n_sims)
         return self
+
+
+def posterior_record(cal: ABCCalibrator, *, seed: int | None = None) -> dict[str, Any]:
+    """What ``sarhad calibrate --out`` writes and ``--posterior`` reads: the simulator's
+    calibrated parameters' draws, the kernel's draws, the table and the settings."""
+    post = cal.posterior_
+    calibrated = list(_cal(cal.spec).calibrated)
+    return {"parameters": {k: v.tolist() for k, v in
+                           post.simulator_posterior(calibrated).items()},
+            "kernel": {k: post.as_dict()[k].tolist() for k in post.names
+                       if k not in calibrated},
+            "table": post.table(), "sims": cal.n_sims, "accept": cal.accept, "seed": seed}
+
+
+def write_posterior(cal: ABCCalibrator, path: Path, *, seed: int | None = None) -> Path:
+    """Write :func:`posterior_record` as JSON, whole or not at all (a temporary file renamed);
+    missing parent directories are created."""
+    import json
+
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(posterior_record(cal, seed=seed), indent=1), encoding="utf-8")
+        tmp.replace(path)
+    except OSError as err:
+        raise SarhadError(f"{path}: cannot write ({err.strerror})") from None
+    return path
 
 
 def _lower(p: Prior) -> float:

@@ -391,6 +391,25 @@ def run_draws(spec: SimulationSpec, baseline: Baseline, ctx: Context, levers: Le
                     episodes=s.episodes.copy(), params=prm)
 
 
+#: Largest ensemble one call holds in memory: runs x months x policies. A run-month takes about
+#: 300 bytes at peak (measured at 20,000 runs x 24 months), so this is about 600 MB; larger
+#: ensembles go through 'sarhad sweep', which cuts the runs into chunks.
+MAX_RUN_MONTHS = 2_000_000
+
+
+def check_size(runs: int, months: int, *, policies: int = 1) -> None:
+    """Refuse an ensemble too large to hold, before any work, with what to do instead."""
+    if runs < 1 or months < 1:
+        raise SarhadError(f"runs and months must be at least 1, got {runs} and {months}")
+    cells = runs * months * max(policies, 1)
+    if cells > MAX_RUN_MONTHS:
+        what = f"{runs:,} runs x {months} months" + (f" x {policies} policies"
+                                                      if policies > 1 else "")
+        raise SarhadError(f"{what} = {cells:,} run-months is more than one ensemble can hold "
+                          f"({MAX_RUN_MONTHS:,}, about 600 MB); use fewer runs, or 'sarhad "
+                          "sweep' with enough --chunks")
+
+
 class Simulator:
     """The scenario simulator: the scenario's ``simulation`` section plus a fitted baseline.
 
@@ -420,7 +439,8 @@ class Simulator:
         return list(self.spec.policies)
 
     def draw(self, runs: int, months: int, seed: int | np.random.SeedSequence, *,
-             posterior: Mapping[str, np.ndarray] | None = None) -> Draws:
+             posterior: Mapping[str, np.ndarray] | None = None, policies: int = 1) -> Draws:
+        check_size(runs, months, policies=policies)
         return draw_all(self.spec, self.baseline, runs, months, seed, posterior=posterior)
 
     def run(self, policy: str, *, runs: int, months: int, seed: int = 0,
@@ -440,6 +460,6 @@ class Simulator:
         """Run several policies on common random numbers (one set of draws)."""
         for p in policies:
             compile_policy(self.spec, p, terms=np.zeros((1, 3)))
-        d = self.draw(runs, months, seed, posterior=posterior)
+        d = self.draw(runs, months, seed, posterior=posterior, policies=len(policies))
         return [run_draws(self.spec, self.baseline, self.ctx, self.levers(p, d), d)
                 for p in policies]
