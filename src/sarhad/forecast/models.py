@@ -190,30 +190,13 @@ class HeavyTail(BaseForecaster):
 
 
 def scenario_regimes(scenario: Any) -> list[tuple[str, str, str | None]]:
-    """The scenario's regime dates as count-model regimes ``(name, "YYYY-MM", end or None)``.
+    """The scenario's regime dates as count-model regimes ``(name, "YYYY-MM", end or None)``,
+    by the one rule all monthly models share (:func:`sarhad.kb.query.regime_months`). Regimes
+    after a backtest origin do no harm: the count model drops a regime none of whose months are
+    in its fitting sample."""
+    from sarhad.kb.query import regime_months
 
-    A ``regime-change`` event is a step from the month of its (earliest) start; a ``window``
-    event covers the months from its start to its end. Only events starting by 2021-12 exist in
-    the bundled scenario.
-    """
-    from sarhad.kb.query import regime_dates
-
-    out: list[tuple[str, str, str | None]] = []
-    for e in regime_dates(scenario):
-        lo = e.start.earliest
-        if lo is None:
-            continue
-        start = f"{lo:%Y-%m}"
-        end: str | None = None
-        if e.kind == "window" and e.end.earliest is not None:
-            # a window counts the months it mostly covers: one that ends in the first days of
-            # a month does not extend into it (the cease-fire of Nov 2021 ended early December)
-            last = e.end.earliest
-            end = f"{last:%Y-%m}" if last.day > 15 else add_months(f"{last:%Y-%m}", -1)
-            if end < start:
-                end = start
-        out.append((e.id, start, end))
-    return out
+    return regime_months(scenario)
 
 
 class HawkesForecaster(BaseForecaster):
