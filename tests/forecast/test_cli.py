@@ -186,3 +186,52 @@ def test_backtest_with_the_simulator() -> None:
     assert {r["baseline"] for r in js["comparison"]} == {"zero", "last", "poisson12",
                                                          "bootstrap12", "negbin36"}
     assert {r["horizon"] for r in js["comparison"] if r["model"] == "simulator"} == {1, 2}
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["forecast", "--draws", "1000000000"], "at most"),
+    (["forecast", "--format", "csv", "--plot", "PLOT.bmp", "--out", "OUT.csv"], ".bmp"),
+    (["forecast", "--out", "OUT.txt"], "use .csv"),
+    (["backtest", "--plot", "PLOT.gif"], ".gif"),
+    (["simulate", "--runs", "1000000", "--months", "24"], "run-months"),
+    (["calibrate", "--out", "OUT.txt"], "use .json"),
+    (["effects", "--ks-plot", "PLOT.png", "--no-hawkes"], "--no-hawkes"),
+])
+def test_bad_outputs_and_sizes_refused_before_any_work(tmp_path: Path, args: list[str],
+                                                       needle: str) -> None:
+    """A bad output path or an outsized request fails at once, and nothing is written (the
+    audit found --out x.csv written before --plot p.bmp failed)."""
+    args = [a.replace("PLOT", str(tmp_path / "sub" / "p")).replace(
+        "OUT", str(tmp_path / "sub" / "o")) for a in args]
+    proc = sarhad(*args)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], proc.stderr
+    assert not (tmp_path / "sub").exists()
+
+
+def test_output_that_is_a_directory_is_refused(tmp_path: Path) -> None:
+    from sarhad.errors import SarhadError
+    from sarhad.forecast.api import check_output
+
+    d = tmp_path / "d.csv"
+    d.mkdir()
+    with pytest.raises(SarhadError, match="is a directory"):
+        check_output(d, option="--out", suffixes=(".csv",))
+    check_output(tmp_path / "new" / "deeper" / "f.csv", option="--out", suffixes=(".csv",))
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(SarhadError, match="not a directory"):
+        check_output(blocker / "f.csv", option="--out", suffixes=(".csv",))
+
+
+def test_score_means_agree_with_a_direct_mean() -> None:
+    from types import SimpleNamespace
+
+    from sarhad.forecast.api import score_means
+
+    cases = pl.DataFrame({"forecaster": ["a", "a", "a", "b", "b"],
+                          "horizon": [1, 2, 13, 1, 2],
+                          "crps": [1.0, 3.0, 100.0, 2.0, 2.0]})
+    got = score_means(SimpleNamespace(cases=cases), horizon=12, columns=("crps",))
+    assert got == {"a": {"crps": 2.0}, "b": {"crps": 2.0}}
