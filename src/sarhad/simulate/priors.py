@@ -158,6 +158,9 @@ class Faction(_M):
     loyalty: Annotated[float, Field(ge=0, le=1)]
     hardline: bool
     cites: Cites
+    #: why the size, loyalty and lean are what they are, when the cited paragraphs do not say it
+    #: (a modelling assumption, named as one)
+    reason: str = ""
 
 
 class Initial(_M):

@@ -39,7 +39,7 @@ def _forecast(ctx: BriefContext) -> Any:
 def _backtest(ctx: BriefContext) -> Any:
     from sarhad.forecast.api import SeriesSpec, backtest
     from sarhad.forecast.backtest import Plan
-    from sarhad.forecast.base import add_months
+    from sarhad.months import add_months
 
     key = "backtest:ttp"
     if key not in ctx.cache:
@@ -130,7 +130,9 @@ def build(ctx: BriefContext) -> list[Section]:
     n_data = sum(q.data_rule for q in qs)
     blocks.append(Bullets(tuple(
         Para(f"{q.text} ({'data' if q.data_rule else 'human'} resolution"
-             + (f"; source's stated probability {q.stated.probability:.2f}" if q.stated else "")
+             + (f"; source's stated probability {q.stated.probability:.2f}"
+                f" ('{q.stated.words}', {q.stated.ref})" if q.stated else "")
+             + (f", conditional on: {q.stated.given}" if q.stated and q.stated.given else "")
              + ")", tuple(dict.fromkeys(s.ref for s in q.sources)))
         for q in qs[:6])))
     blocks.append(Callout(
@@ -139,7 +141,8 @@ def build(ctx: BriefContext) -> list[Section]:
         f"six are listed above. None can be resolved with data that end in 2021: 'sarhad ask' "
         f"records answers now, 'sarhad resolve' scores them when 2022 data are loaded."))
     data["ledger"] = [{"id": q.id, "data_rule": q.data_rule,
-                       "stated": q.stated.probability if q.stated else None} for q in qs]
+                       "stated": q.stated.probability if q.stated else None,
+                       "given": q.stated.given if q.stated else None} for q in qs]
     return [Section(key="forecast", title="Forecasts and their record", blocks=blocks,
                     data=data,
                     lead="What the next year may hold, as a distribution, and how such "
