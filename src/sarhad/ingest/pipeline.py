@@ -454,8 +454,8 @@ def _ingest_frames(store: Store, frames: Iterable[pl.DataFrame], n_fields: int,
                 if txn is None:
                     held.append(rows)
                 else:
-                    if len(results) >= 2:    # at most two blocks wait for the writer
-                        results[-2].result()
+                    if results:   # one block written while the next is checked, no more
+                        results[-1].result()
                     results.append(writer.submit(_insert_block, store, txn, rows, report))
                 del rows
                 t_check += time.perf_counter() - t1
