@@ -44,7 +44,7 @@ from sarhad.dynamics.hawkes import HawkesProcess
 from sarhad.errors import SarhadError
 from sarhad.kb.query import descendants, regime_dates, regime_months
 from sarhad.kb.schema import Scenario
-from sarhad.months import first_day, last_day, month_index, month_label
+from sarhad.months import first_day, last_day, month_index, month_label, month_of
 
 DATA_END = dt.date(2021, 12, 31)  # no knowledge after this day enters the project
 MIN_PRE_MONTHS = 24
@@ -117,7 +117,7 @@ def parse_regime(text: str) -> Regime:
         raise SarhadError(f"--regime {text!r}: expected NAME:YYYY-MM or NAME:YYYY-MM:YYYY-MM")
     name, lo = parts[0], parts[1]
     hi = parts[2] if len(parts) == 3 else None
-    last = month_index(f"{DATA_END:%Y-%m}")
+    last = month_index(month_of(DATA_END))
     for m in (lo, hi):
         if m is not None and month_index(m) > last:
             raise SarhadError(f"--regime {text!r}: {m} is after the data end "
@@ -440,7 +440,7 @@ def mechanism_effects(store, scenario: Scenario, *, seed: int = 20211231, alpha:
     if imputations < 1:
         raise SarhadError("imputations must be at least 1")
     end_i = month_index(end)
-    if end_i > month_index(f"{DATA_END:%Y-%m}"):
+    if end_i > month_index(month_of(DATA_END)):
         raise SarhadError(f"--end {end} is after the data end ({DATA_END:%Y-%m})")
     if month_index(since) >= end_i:
         raise SarhadError(f"--since {since} must be before --end {end}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from sarhad.errors import SarhadError
+from sarhad.months import month_of
 from sarhad.report import plots
 from sarhad.report.brief import BriefContext
 from sarhad.report.doc import Bullets, Callout, Figure, Para, Section, Table
@@ -26,7 +27,7 @@ def build(ctx: BriefContext) -> list[Section]:
     from sarhad.store import open_store
 
     end_day = min(ctx.as_of, DATA_END)
-    end = f"{end_day:%Y-%m}"
+    end = month_of(end_day)
     try:
         if "store" not in ctx.cache:
             ctx.cache["store"] = open_store(ctx.db, read_only=True)

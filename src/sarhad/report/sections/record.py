@@ -99,7 +99,7 @@ def build(ctx: BriefContext) -> list[Section]:
     except SarhadError as err:
         return [Section("record", "The event record",
                         [Callout(f"No event data could be read: {err}", tone="warning")])]
-    end = f"{ctx.as_of:%Y-%m}"
+    end = month_of(ctx.as_of)
     events = event_table(store, end=end)
     if events.height == 0:
         return [Section("record", "The event record", [Callout(
