@@ -117,6 +117,33 @@ def test_strict_aborts_and_writes_nothing(store, tmp_path):
     assert store.count() == 0 and store.files() == []
 
 
+def test_an_ingest_that_fails_midway_stops_its_reading_thread(store, tmp_path, monkeypatch):
+    import threading
+
+    import sarhad.ingest.pipeline as pipeline
+    import sarhad.ingest.reader as reader
+
+    monkeypatch.setattr(reader, "CHUNK", 300)    # many blocks still to read when it fails
+    monkeypatch.setattr(pipeline, "BLOCK", 3)
+    path = write_csv(tmp_path / "g.csv", GED_HEADER_49,
+                     [ged_row(i, "2020-01-01", 1) for i in range(1, 60)])
+    check = pipeline._check_block
+    calls = []
+
+    def failing(*args, **kw):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk on fire")
+        return check(*args, **kw)
+
+    monkeypatch.setattr(pipeline, "_check_block", failing)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        ingest_file(store, path)
+    assert not [t for t in threading.enumerate() if t.name == "sarhad-read"]
+    monkeypatch.setattr(pipeline, "_check_block", check)
+    assert store.count() == 0 and ingest_file(store, path).loaded == 59
+
+
 def test_ragged_rows_are_malformed(store, tmp_path):
     good = write_csv(tmp_path / "a.csv", GED_HEADER_49, [ged_row(1, "2020-01-01", 1),
                                                          ged_row(2, "2020-01-02", 2)])

@@ -292,11 +292,14 @@ def ingest_file(store: Store, path: Path | str, *, source: str | None = None,
         rename = {c: expected[c.lower()] for c in reader.columns
                   if expected.get(c.lower(), c) != c}
         frames = (f.rename(rename) if rename else f for f in reader)
-        _ingest_frames(store, frames, reader.n_columns, adapter, report, scenario=scenario,
-                       strict=strict, label=str(path.resolve()),
-                       citation=citation or adapter.citation or None,
-                       on_before_commit=on_before_commit, started=started,
-                       file_info=lambda: (reader.sha256, reader.encoding))
+        try:
+            _ingest_frames(store, frames, reader.n_columns, adapter, report,
+                           scenario=scenario, strict=strict, label=str(path.resolve()),
+                           citation=citation or adapter.citation or None,
+                           on_before_commit=on_before_commit, started=started,
+                           file_info=lambda: (reader.sha256, reader.encoding))
+        finally:
+            reader.close()
     except FileNotFoundError:
         raise SarhadError(f"{name}: no such file") from None
     except IsADirectoryError:

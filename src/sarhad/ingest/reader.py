@@ -200,13 +200,12 @@ class BlockReader:
     HXL hashtags (HDX extracts) is dropped. ``sha256`` and ``encoding`` are final once every
     frame has been read.
 
-    A second thread reads the file once, hashes it and cuts it into blocks of records (the
-    numba kernel and hashlib release the GIL) while polars parses the previous block here,
-    so reading, parsing and everything downstream of the reader overlap and only a few
-    blocks are in memory at once. Each block is parsed with the file's header in front of
-    it. A block that is not UTF-8 is transcoded (Windows-1252, else Latin-1) and parsed
-    again; its records are the same, since quotes, commas and newlines are the same bytes
-    in Latin-1 and UTF-8.
+    A second thread reads the file once, hashes it, cuts it into blocks of records (the
+    numba kernel and hashlib release the GIL) and parses each with polars, while the caller
+    works on the block before; only a few blocks are in memory at once. Each block is parsed
+    with the file's header in front of it. A block that is not UTF-8 is transcoded
+    (Windows-1252, else Latin-1) and parsed again; its records are the same, since quotes,
+    commas and newlines are the same bytes in Latin-1 and UTF-8.
     """
 
     def __init__(self, path: Path, columns: list[str], *, name: str, encoding: str) -> None:
@@ -215,48 +214,59 @@ class BlockReader:
         self.sha256 = ""
         with open(path, "rb") as fh:
             self.n_columns = len(header_of(fh.read(1 << 20), name=name))
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def close(self) -> None:
+        """Stop the reading thread (a caller that gives up before the end calls this)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
 
     def __iter__(self) -> Iterator[pl.DataFrame]:
         digest = hashlib.sha256()
-        blocks: queue.Queue[Records | BaseException | None] = queue.Queue(maxsize=2)
-        stop = threading.Event()
+        frames: queue.Queue[pl.DataFrame | BaseException | None] = queue.Queue(maxsize=2)
+        stop = self._stop = threading.Event()
+
+        def put(item: pl.DataFrame | BaseException | None) -> bool:
+            while not stop.is_set():     # the consumer may have given up: never block
+                try:
+                    frames.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
 
         def produce() -> None:
             try:
+                first, data_seen = True, False
                 for block in record_blocks(self.path, digest=digest, repeat_header=True):
-                    while not stop.is_set():
-                        try:
-                            blocks.put(block, timeout=0.1)
-                            break
-                        except queue.Full:
-                            continue
-                    if stop.is_set():
+                    lines, fields = block.lines, block.fields
+                    if first:    # the header is the first record; later blocks repeat it
+                        lines, fields = lines[1:], fields[1:]
+                        first = False
+                    frame = _attach(self._parse(block.data), lines, fields, self.n_columns)
+                    del block
+                    if not data_seen and frame.height:   # the first data record: HXL?
+                        frame = _drop_hxl(frame)
+                        data_seen = True
+                    if not put(frame):
                         return
-                blocks.put(None)
+                put(None)
             except BaseException as err:  # handed to the consumer, raised there
-                blocks.put(err)
+                put(err)
 
-        thread = threading.Thread(target=produce, name="sarhad-read", daemon=True)
+        thread = self._thread = threading.Thread(target=produce, name="sarhad-read",
+                                                 daemon=True)
         thread.start()
-        first, data_seen = True, False
         try:
             while True:
-                item = blocks.get()
+                item = frames.get()
                 if item is None:
                     break
                 if isinstance(item, BaseException):
                     raise item
-                data, lines, fields = item.data, item.lines, item.fields
-                if first:    # the header is the first record; later blocks repeat it
-                    lines, fields = lines[1:], fields[1:]
-                frame = self._parse(data)
-                del data, item
-                frame = _attach(frame, lines, fields, self.n_columns)
-                first = False
-                if not data_seen and frame.height:   # the first data record may be HXL
-                    frame = _drop_hxl(frame)
-                    data_seen = True
-                yield frame
+                yield item
         finally:
             stop.set()
             thread.join()
