@@ -64,6 +64,17 @@ class SeriesSpec:
             parts.append(f"province {self.province}")
         return ", ".join(parts)
 
+    def title(self) -> str:
+        """A chart title a newcomer can read: 'Deaths per month involving TTP or its factions
+        (PAK)'."""
+        what = "Deaths" if self.target == "fatalities" else "Events"
+        who = ""
+        if self.actor:
+            name = self.actor.upper() if len(self.actor) <= 4 else self.actor
+            who = f" involving {name} or its factions"
+        where = f"{self.province}, {self.country}" if self.province else self.country
+        return f"{what} per month{who} ({where})"
+
     def as_dict(self) -> dict[str, Any]:
         return {"target": self.target, "country": self.country, "actor": self.actor,
                 "province": self.province}
@@ -433,7 +444,7 @@ def fan_chart(fc: Forecast, *, history_months: int = 48, title: str | None = Non
     start = first_day(add_months(fc.origin, 1))
     return (band + med + line).properties(
         width=560, height=220,
-        title=title or f"{fc.spec.label()}: record and forecast from {start:%B %Y}")
+        title=title or f"{fc.spec.title()}: record and forecast from {start:%B %Y}")
 
 
 def backtest_charts(result: BacktestResult, *, model: str | None = None) -> Any:

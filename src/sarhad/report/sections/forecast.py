@@ -53,6 +53,19 @@ def _backtest(ctx: BriefContext) -> Any:
     return ctx.cache[key]
 
 
+def _gloss(model: str) -> str:
+    """A plain description of a forecaster's id, for a reader who has not seen the ids."""
+    import re
+
+    m = re.fullmatch(r"nb-w(\d+)(-flat)?(\+shift)?", model)
+    if m is None:
+        return ""
+    text = (f" (a negative binomial count model fitted on the last {m.group(1)} months"
+            + (", without trend" if m.group(2) else "")
+            + (", allowing level shifts in the forecast window" if m.group(3) else "") + ")")
+    return text
+
+
 def build(ctx: BriefContext) -> list[Section]:
     import polars as pl
 
@@ -115,7 +128,8 @@ def build(ctx: BriefContext) -> list[Section]:
                  f"{result.settings['first_origin']} to {result.settings['last_origin']}, "
                  f"horizons 1–12, "
                  f"each forecast fitted only on data up to its origin): the best sarhad "
-                 f"forecaster, {model}, has a lower mean CRPS than every naive baseline at "
+                 f"forecaster, {model}{_gloss(model)}, has a lower mean CRPS than every naive "
+                 f"baseline at "
                  f"{v['beats_every_baseline_on_mean_crps']} of 12 horizons, and the 90% "
                  f"block-bootstrap interval of the difference is below zero against every "
                  f"baseline at {v['interval_excludes_zero_vs_every_baseline']} of 12. Its "
