@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from sarhad.report.brief import BriefContext
 from sarhad.report.doc import Figure, Table
 from sarhad.report.sections.forecast import build
@@ -29,3 +31,21 @@ def test_as_of_date_bounds_the_origin(bundled_scenario) -> None:
     # 15 June: June is not over, so the forecast starts after May
     assert sec.data["forecast"]["origin"] == "2021-05"
     assert sec.data["forecast"]["months"][0]["month"] == "2021-06"
+
+
+@pytest.mark.slow
+def test_full_section_leads_with_the_out_of_sample_verdict(bundled_scenario) -> None:
+    """The headline verdict is the ensemble's (chosen without later outcomes); the best model in
+    hindsight is shown beside it and labelled as an in-sample choice."""
+    from sarhad.report.doc import Para
+
+    (section,) = build(BriefContext(scenario=bundled_scenario, as_of=dt.date(2021, 12, 31)))
+    bt = section.data["backtest"]
+    assert bt["model"] == "ensemble" and bt["in_sample_best"] != "ensemble"
+    texts = [b.text for b in section.blocks if isinstance(b, Para)]
+    head = next(t for t in texts if t.startswith("Backtest verdict"))
+    v = bt["verdict"]
+    assert f"at {v['beats_every_baseline_on_mean_crps']} of 12 horizons" in head
+    assert f"at {v['interval_excludes_zero_vs_every_baseline']} of 12" in head
+    hindsight = next(t for t in texts if t.startswith("In hindsight"))
+    assert bt["in_sample_best"] in hindsight and "flatter" in hindsight

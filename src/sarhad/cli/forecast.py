@@ -288,6 +288,20 @@ def _print_backtest(result: Any, model: str, horizon: int, seed: int) -> None:
         c.add_row(*row)
     console.print(c)
     v = result.verdict(model, horizons=range(1, horizon + 1), seed=seed)
+    in_sample = model == result.best_model(horizons=range(1, horizon + 1))
+    honest = result.out_of_sample_model()
+    if honest is not None and honest != model:
+        h = result.verdict(honest, horizons=range(1, horizon + 1), seed=seed)
+        console.print(f"[bold]Out of sample[/] ({honest}: weights at each origin from outcomes "
+                      f"known by then): better mean CRPS than every baseline at "
+                      f"{h['beats_every_baseline_on_mean_crps']}/{h['n_horizons']} horizons; "
+                      f"interval below zero against every baseline at "
+                      f"{h['interval_excludes_zero_vs_every_baseline']}/{h['n_horizons']}; "
+                      f"coverage of 50/80/95% intervals {h['coverage50']:.2f}/"
+                      f"{h['coverage80']:.2f}/{h['coverage95']:.2f}.")
+    if in_sample:
+        console.print(f"[dim]{model} is the best of these forecasters on these same origins, "
+                      "so its figures below flatter it (an in-sample choice).[/]")
     console.print(f"Verdict for {model}: better mean CRPS than every baseline at "
                   f"{v['beats_every_baseline_on_mean_crps']}/{v['n_horizons']} horizons; "
                   f"interval below zero against every baseline at "

@@ -32,7 +32,7 @@ Target = Literal["fatalities", "events"]
 def _model_version() -> str:
     from sarhad import __version__
 
-    return f"sarhad {__version__} (forecast models 1)"
+    return f"sarhad {__version__} (forecast models 2)"
 
 
 #: Recorded with every ledger answer: the package version and the revision of the forecast
