@@ -27,6 +27,7 @@ from sarhad.ingest.base import (
     finish,
     first_problem,
     not_parsed,
+    per_distinct,
     register,
     s,
 )
@@ -35,11 +36,12 @@ _PRECISION = {"1": "day", "2": "week", "3": "month"}
 
 
 def _date(col: str) -> pl.Expr:
-    text = s(col)
-    return pl.coalesce(text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False),
-                       text.str.to_date("%d %B %Y", strict=False),
-                       text.str.to_date("%d-%B-%Y", strict=False),
-                       text.str.to_date("%d/%m/%Y", strict=False))
+    # four formats tried, once per distinct string (events share days)
+    return per_distinct(lambda text: pl.coalesce(
+        text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False),
+        text.str.to_date("%d %B %Y", strict=False),
+        text.str.to_date("%d-%B-%Y", strict=False),
+        text.str.to_date("%d/%m/%Y", strict=False)), s(col))
 
 
 @register

@@ -20,7 +20,7 @@ record starts) and returns a frame with :data:`CANONICAL` columns and ``problem`
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -113,6 +113,14 @@ def s(col: str) -> pl.Expr:
     otherwise taken as written (stripping every cell of every row would cost more than the
     parse itself)."""
     return pl.col(col)
+
+
+def per_distinct(fn: Callable[[pl.Expr], pl.Expr], expr: pl.Expr) -> pl.Expr:
+    """``fn(expr)``, computed once per distinct value and spread back to the rows: for text
+    parses that repeat (dates, country names), costly per row, cheap on a few thousand
+    distinct strings. (``maintain_order`` makes both evaluations of ``unique`` agree.)"""
+    distinct = expr.unique(maintain_order=True)
+    return expr.replace_strict(distinct, fn(distinct), default=None)
 
 
 def as_float(col: str) -> pl.Expr:

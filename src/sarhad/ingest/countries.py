@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from sarhad.ingest.base import per_distinct
+
 # ISO3, Gleditsch-Ward number, ISO numeric, names as the sources write them
 _TABLE: list[tuple[str, int, int, tuple[str, ...]]] = [
     ("PAK", 770, 586, ("Pakistan",)),
@@ -63,5 +65,7 @@ def iso3_from_isonum(num: pl.Expr) -> pl.Expr:
 
 
 def iso3_from_name(name: pl.Expr) -> pl.Expr:
-    return name.str.strip_chars().str.to_lowercase().replace_strict(
-        NAME_TO_ISO3, default=None, return_dtype=pl.String)
+    """ISO3 from a country name, ignoring case and surrounding spaces (matched once per
+    distinct name)."""
+    return per_distinct(lambda n: n.str.strip_chars().str.to_lowercase().replace_strict(
+        NAME_TO_ISO3, default=None, return_dtype=pl.String), name)
