@@ -200,9 +200,10 @@ class BlockReader:
     HXL hashtags (HDX extracts) is dropped. ``sha256`` and ``encoding`` are final once every
     frame has been read.
 
-    A second thread reads the file once, hashes it, cuts it into blocks of records (the
-    numba kernel and hashlib release the GIL) and parses each with polars, while the caller
-    works on the block before; only a few blocks are in memory at once. Each block is parsed
+    A second thread reads the file once, hashes it and cuts it into blocks of records (the
+    numba kernel and hashlib release the GIL) while polars parses the block before here;
+    only a few blocks are in memory at once. (Parsing in the second thread too was measured
+    slower: two threads driving polars' thread pool at once on 2 cores.) Each block is parsed
     with the file's header in front of it. A block that is not UTF-8 is transcoded
     (Windows-1252, else Latin-1) and parsed again; its records are the same, since quotes,
     commas and newlines are the same bytes in Latin-1 and UTF-8.
@@ -225,13 +226,13 @@ class BlockReader:
 
     def __iter__(self) -> Iterator[pl.DataFrame]:
         digest = hashlib.sha256()
-        frames: queue.Queue[pl.DataFrame | BaseException | None] = queue.Queue(maxsize=2)
+        blocks: queue.Queue[Records | BaseException | None] = queue.Queue(maxsize=2)
         stop = self._stop = threading.Event()
 
-        def put(item: pl.DataFrame | BaseException | None) -> bool:
+        def put(item: Records | BaseException | None) -> bool:
             while not stop.is_set():     # the consumer may have given up: never block
                 try:
-                    frames.put(item, timeout=0.1)
+                    blocks.put(item, timeout=0.1)
                     return True
                 except queue.Full:
                     continue
@@ -239,18 +240,8 @@ class BlockReader:
 
         def produce() -> None:
             try:
-                first, data_seen = True, False
                 for block in record_blocks(self.path, digest=digest, repeat_header=True):
-                    lines, fields = block.lines, block.fields
-                    if first:    # the header is the first record; later blocks repeat it
-                        lines, fields = lines[1:], fields[1:]
-                        first = False
-                    frame = _attach(self._parse(block.data), lines, fields, self.n_columns)
-                    del block
-                    if not data_seen and frame.height:   # the first data record: HXL?
-                        frame = _drop_hxl(frame)
-                        data_seen = True
-                    if not put(frame):
+                    if not put(block):
                         return
                 put(None)
             except BaseException as err:  # handed to the consumer, raised there
@@ -259,14 +250,24 @@ class BlockReader:
         thread = self._thread = threading.Thread(target=produce, name="sarhad-read",
                                                  daemon=True)
         thread.start()
+        first, data_seen = True, False
         try:
             while True:
-                item = frames.get()
+                item = blocks.get()
                 if item is None:
                     break
                 if isinstance(item, BaseException):
                     raise item
-                yield item
+                lines, fields = item.lines, item.fields
+                if first:    # the header is the first record; later blocks repeat it
+                    lines, fields = lines[1:], fields[1:]
+                    first = False
+                frame = _attach(self._parse(item.data), lines, fields, self.n_columns)
+                del item
+                if not data_seen and frame.height:   # the first data record: HXL?
+                    frame = _drop_hxl(frame)
+                    data_seen = True
+                yield frame
         finally:
             stop.set()
             thread.join()
