@@ -27,14 +27,6 @@ from sarhad.errors import SarhadError
 _BOM = b"\xef\xbb\xbf"
 
 
-@dataclass
-class Table:
-    frame: pl.DataFrame   # the requested columns as text, plus _line and _fields
-    encoding: str         # what the file was: utf-8, utf-8-sig, cp1252 or latin-1
-    n_columns: int        # fields in the header
-    sha256: str = ""      # content hash of the file, computed during the same read
-
-
 def sniff_encoding(head: bytes, *, name: str) -> str:
     """'utf-8-sig' when a UTF-8 byte order mark leads (polars skips it), else 'utf-8' (revised
     to cp1252 or latin-1 if parsing finds bytes that are not UTF-8); UTF-16 (Excel's
@@ -308,14 +300,6 @@ def _drop_hxl(frame: pl.DataFrame) -> pl.DataFrame:
         if texts and all(v.startswith("#") for v in texts):  # HDX's HXL hashtag row
             return frame.slice(1)
     return frame
-
-
-def read_table(path: Path, columns: list[str], *, name: str, encoding: str) -> Table:
-    """All ``columns`` of the file in one frame (see :class:`BlockReader`)."""
-    reader = BlockReader(path, columns, name=name, encoding=encoding)
-    frames = list(reader)
-    frame = pl.concat(frames) if frames else pl.DataFrame()
-    return Table(frame, reader.encoding, reader.n_columns, reader.sha256)
 
 
 def _first_line(err: BaseException) -> str:
