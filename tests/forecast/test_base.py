@@ -1,43 +1,16 @@
-"""Month arithmetic, input checks and the forecaster contract, run over every forecaster."""
+"""Input checks and the forecaster contract, over every forecaster (months: test_months.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from sarhad.errors import SarhadError
-from sarhad.forecast.base import (
-    Forecaster,
-    add_months,
-    check_series,
-    clone,
-    month_index,
-    month_label,
-    month_range,
-)
+from sarhad.forecast.base import Forecaster, check_series, clone
 from sarhad.forecast.baselines import default_baselines
 from sarhad.forecast.ensemble import StackingEnsemble
 from sarhad.forecast.models import CountModel, HeavyTail, LogAR, RegimeShift
-
-
-@given(st.integers(min_value=0, max_value=9999 * 12 + 11))
-def test_month_label_index_roundtrip(i: int) -> None:
-    assert month_index(month_label(i)) == i
-
-
-def test_month_arithmetic() -> None:
-    assert add_months("2021-12", 1) == "2022-01"
-    assert add_months("2021-01", -1) == "2020-12"
-    assert month_range("2020-11", "2021-02") == ["2020-11", "2020-12", "2021-01", "2021-02"]
-    assert month_range("2021-02", "2021-01") == []
-
-
-@pytest.mark.parametrize("bad", ["2021-13", "2021-1", "21-01", "2021/01", "", None])
-def test_bad_month_is_a_clear_error(bad: object) -> None:
-    with pytest.raises(SarhadError, match="YYYY-MM"):
-        month_index(bad)  # type: ignore[arg-type]
+from sarhad.months import add_months
 
 
 @pytest.mark.parametrize("bad, msg", [([], "empty"), ([[1, 2]], "1-d"), ([1, -1], "non-negative"),

@@ -94,7 +94,7 @@ def _poisson_event_days(rate_per_day: float, start: str, n_days: int, seed: int)
 
 
 def _monthly(days: np.ndarray, start: str, end: str) -> np.ndarray:
-    from sarhad.forecast.base import month_range
+    from sarhad.months import month_range
 
     months = np.array(days.astype("datetime64[M]").astype(str))
     return np.array([(months == m).sum() for m in month_range(start, end)])

@@ -19,7 +19,6 @@ Core functions here are pure array math; :class:`NegBinCountModel` is the thin p
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -29,8 +28,8 @@ from scipy import optimize, special, stats
 
 from sarhad.dynamics._blas import single_thread_blas
 from sarhad.errors import SarhadError
+from sarhad.months import month_index, month_label
 
-MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 # log(alpha) is kept in a box so that a Poisson-like series (alpha -> 0) does not send the
 # optimiser to -inf; exp(-18) is far below any dispersion a monthly series can show.
 LOG_ALPHA_BOUNDS = (-18.0, 8.0)
@@ -57,18 +56,6 @@ Regime = tuple[str, str, str | None]
 # ---------------------------------------------------------------------------------------------
 # months
 # ---------------------------------------------------------------------------------------------
-
-
-def month_index(month: str) -> int:
-    """``"YYYY-MM"`` -> months since year 0 (``year * 12 + month - 1``)."""
-    m = MONTH_RE.match(month) if isinstance(month, str) else None
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise SarhadError(f"{month!r} is not a month; expected YYYY-MM, e.g. 2021-08")
-    return int(m.group(1)) * 12 + int(m.group(2)) - 1
-
-
-def month_label(index: int) -> str:
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 # ---------------------------------------------------------------------------------------------

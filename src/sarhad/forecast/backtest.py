@@ -30,9 +30,10 @@ import polars as pl
 
 from sarhad.errors import SarhadError
 from sarhad.forecast import scoring
-from sarhad.forecast.base import Forecaster, add_months, check_series, clone, month_index
+from sarhad.forecast.base import Forecaster, check_series, clone
 from sarhad.forecast.ensemble import crps_terms, mix_paths, stacking_weights
 from sarhad.forecast.parallel import map_tasks, task_seed
+from sarhad.months import add_months, month_index
 
 ENSEMBLE = "ensemble"
 

@@ -1,4 +1,4 @@
-"""The one interface every sarhad forecaster shares, and the month arithmetic they all use.
+"""The one interface every sarhad forecaster shares (months: :mod:`sarhad.months`).
 
 A forecaster is an estimator in the scikit-learn style: settings in the constructor, data in
 :meth:`Forecaster.fit`, fitted values ending in ``_``. It forecasts a monthly count series as a
@@ -16,41 +16,12 @@ window can be answered from the same draws.
 from __future__ import annotations
 
 import copy
-import re
 from typing import Protocol, Self, runtime_checkable
 
 import numpy as np
 
 from sarhad.errors import SarhadError
-
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
-
-# ---------------------------------------------------------------- months -------------------------
-
-def month_index(month: str) -> int:
-    """``"YYYY-MM"`` -> months since year 0 (``year * 12 + month - 1``), so differences are
-    month counts."""
-    m = _MONTH.match(month) if isinstance(month, str) else None
-    if m is None:
-        raise SarhadError(f"month {month!r}: expected YYYY-MM, e.g. 2021-12")
-    return int(m.group(1)) * 12 + int(m.group(2)) - 1
-
-
-def month_label(index: int) -> str:
-    """Inverse of :func:`month_index`."""
-    year, month0 = divmod(int(index), 12)
-    return f"{year:04d}-{month0 + 1:02d}"
-
-
-def add_months(month: str, n: int) -> str:
-    return month_label(month_index(month) + n)
-
-
-def month_range(start: str, end: str) -> list[str]:
-    """Every month from ``start`` to ``end`` inclusive (empty if ``end`` precedes ``start``)."""
-    return [month_label(i) for i in range(month_index(start), month_index(end) + 1)]
-
+from sarhad.months import add_months, month_index
 
 # ---------------------------------------------------------------- checks -------------------------
 

@@ -28,8 +28,9 @@ from typing import Any
 import numpy as np
 
 from sarhad.errors import SarhadError
-from sarhad.forecast.base import BaseForecaster, Forecaster, add_months, clone
+from sarhad.forecast.base import BaseForecaster, Forecaster, clone
 from sarhad.forecast.baselines import NegBinWindow
+from sarhad.months import add_months
 
 
 class CountModel(BaseForecaster):
