@@ -76,11 +76,14 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except no_args as err:
-        print(err.ctx.get_help() if err.ctx else "", file=sys.stderr)
+        ctx = getattr(err, "ctx", None)
+        print(ctx.get_help() if ctx else "", file=sys.stderr)
         sys.exit(0)
     except usage as err:
-        where = f" (see 'sarhad {err.ctx.info_name} --help')" if err.ctx and err.ctx.parent else ""
-        message = err.format_message().replace("Value error, ", "").replace("\n", " ")
+        ctx = getattr(err, "ctx", None)
+        where = f" (see 'sarhad {ctx.info_name} --help')" if ctx and ctx.parent else ""
+        message = str(getattr(err, "format_message", err.__str__)())
+        message = message.replace("Value error, ", "").replace("\n", " ")
         print(f"sarhad: error: {message}{where}", file=sys.stderr)
         sys.exit(2)
     except abort:

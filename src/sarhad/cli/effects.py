@@ -124,9 +124,9 @@ def effects(
         console.print(f"   {escape(e.reading)}")
         console.print(f"   [dim]{escape(e.method)}"
                       + (f"; {escape('; '.join(e.notes))}" if e.notes else "") + "[/dim]")
-    for path in (plot, ks_plot):
-        if path is not None:
-            console.print(f"plot written to {escape(str(path))}")
+    for written in (plot, ks_plot):
+        if written is not None:
+            console.print(f"plot written to {escape(str(written))}")
 
 
 def _num(x: float | None) -> str:

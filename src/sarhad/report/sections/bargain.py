@@ -3,6 +3,8 @@ would settle, how uncertain that is, and which judgments move it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from sarhad.bargain.talks import TalksResult, load_talks, run_talks
@@ -34,7 +36,7 @@ EXPECTED: dict[str, tuple[float, float, str]] = {
 }
 
 
-def _versus_source(summ: dict[str, dict[str, float]], dims: dict[str, object]) -> Para:
+def _versus_source(summ: dict[str, dict[str, float]], dims: Mapping[str, object]) -> Para:
     """Where the model's medians fall against the source's expected bands, issue by issue."""
     match, miss, sides = [], [], set()
     for key, (lo, hi, words) in EXPECTED.items():
