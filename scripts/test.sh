@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run sarhad's whole test suite on a fresh machine: make the virtualenv if needed, install
-# sarhad with its test tools, install Debian's chromium for the browser tests, run pytest.
+# sarhad with its test tools, install Debian's chromium for the browser tests, check style and
+# types (ruff, mypy), run pytest (fast and slow tiers).
 # Extra arguments go to pytest, e.g.  bash scripts/test.sh -m "not slow" -x
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,5 +21,9 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "note: chromium not installed and not root; browser tests will be skipped locally"
   fi
 fi
+
+# style and types first: ruff and mypy must stay clean (DESIGN.md section 8)
+.venv/bin/ruff check src tests
+.venv/bin/mypy src
 
 exec .venv/bin/python -m pytest "$@"
