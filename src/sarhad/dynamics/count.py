@@ -29,6 +29,7 @@ from scipy import optimize, special, stats
 from sarhad.dynamics._blas import single_thread_blas
 from sarhad.errors import SarhadError
 from sarhad.months import month_index, month_label
+from sarhad.sampling import check_sample_args
 
 # log(alpha) is kept in a box so that a Poisson-like series (alpha -> 0) does not send the
 # optimiser to -inf; exp(-18) is far below any dispersion a monthly series can show.
@@ -489,13 +490,7 @@ class NegBinCountModel:
         the undamped model.
         """
         self._check_fitted()
-        if not isinstance(horizon, int | np.integer) or horizon < 1:
-            raise SarhadError(f"horizon must be a positive integer, got {horizon!r}")
-        if not isinstance(draws, int | np.integer) or draws < 1:
-            raise SarhadError(f"draws must be a positive integer, got {draws!r}")
-        if not isinstance(rng, np.random.Generator):
-            raise SarhadError("rng must be a numpy.random.Generator (seeded), e.g. "
-                              "numpy.random.default_rng(1)")
+        check_sample_args(horizon, draws, rng)
         if self._offset is not None:
             raise SarhadError("this model was fitted with an exposure; simulating it needs future "
                               "exposures, which sample_paths does not take: refit without one")

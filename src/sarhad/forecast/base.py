@@ -22,6 +22,7 @@ import numpy as np
 
 from sarhad.errors import SarhadError
 from sarhad.months import add_months, month_index
+from sarhad.sampling import check_sample_args
 
 # ---------------------------------------------------------------- checks -------------------------
 
@@ -39,16 +40,6 @@ def check_series(y: object, *, name: str = "y") -> np.ndarray:
     if np.any(arr < 0) or np.any(arr != np.round(arr)):
         raise SarhadError(f"{name}: monthly counts must be non-negative integers")
     return arr.astype(np.int64)
-
-
-def check_sample_args(horizon: int, draws: int, rng: object) -> None:
-    if not isinstance(horizon, int | np.integer) or horizon < 1:
-        raise SarhadError(f"horizon must be a positive number of months, got {horizon!r}")
-    if not isinstance(draws, int | np.integer) or draws < 1:
-        raise SarhadError(f"draws must be a positive integer, got {draws!r}")
-    if not isinstance(rng, np.random.Generator):
-        raise SarhadError("rng must be a numpy.random.Generator (seeded), e.g. "
-                          "numpy.random.default_rng(1)")
 
 
 # ---------------------------------------------------------------- interface ----------------------

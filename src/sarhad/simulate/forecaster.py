@@ -29,6 +29,7 @@ import numpy as np
 
 from sarhad.errors import SarhadError
 from sarhad.months import month_index
+from sarhad.sampling import check_sample_args
 from sarhad.simulate.baseline import Record, baseline_from_series
 from sarhad.simulate.engine import draw_all, make_context, policy_levers, run_draws
 from sarhad.simulate.origin import origin_as_of
@@ -109,12 +110,7 @@ class SimulatorForecaster:
     def sample(self, horizon: int, *, draws: int, rng: np.random.Generator) -> np.ndarray:
         if not hasattr(self, "baseline_"):
             raise SarhadError(f"{self.name}: call fit() before sample()")
-        if not isinstance(horizon, int | np.integer) or horizon < 1:
-            raise SarhadError(f"horizon must be a positive number of months, got {horizon!r}")
-        if not isinstance(draws, int | np.integer) or draws < 1:
-            raise SarhadError(f"draws must be a positive integer, got {draws!r}")
-        if not isinstance(rng, np.random.Generator):
-            raise SarhadError("rng must be a numpy.random.Generator (seeded)")
+        check_sample_args(horizon, draws, rng)
         return self.ensemble(horizon, draws=draws, rng=rng).total.astype(np.int64)
 
     def ensemble(self, horizon: int, *, draws: int, rng: np.random.Generator,
