@@ -74,6 +74,10 @@ def _default_scenario(scenario: Scenario | None) -> Scenario:
     return _BUNDLED_SCENARIO[0]
 
 
+#: GED's last day: UCDP Candidate events count only after it (no text column: event_rows)
+_UCDP_CUTOFF = "SELECT max(date_start) FROM event_rows WHERE source = 'ucdp'"
+
+
 def _where(store: Store, *, country: str | None, actor: str | None, province: str | None,
            start: str | None, end: str | None, scenario: Scenario | None,
            source: Source, gen: int) -> tuple[str, list[Any], str | None, pl.Expr]:
@@ -85,8 +89,7 @@ def _where(store: Store, *, country: str | None, actor: str | None, province: st
     pf: list[pl.Expr] = []
     if source == "ucdp":
         pf.append(pl.col("ucdp_record"))
-        cutoff = store.cached("SELECT max(date_start) FROM events WHERE source = 'ucdp'",
-                              generation=gen)
+        cutoff = store.cached(_UCDP_CUTOFF, generation=gen)
         if cutoff is None:
             clauses.append("source = 'ucdp-candidate'")
         else:
@@ -152,17 +155,25 @@ def _panel(store: Store, gen: int) -> pl.DataFrame:
     cached = store._cache.get(key)
     if cached is not None:
         return cached
-    cutoff = store.cached("SELECT max(date_start) FROM events WHERE source = 'ucdp'",
-                          generation=gen)
+    cutoff = store.cached(_UCDP_CUTOFF, generation=gen)
+    # summed over the stored codes first, their texts looked up on the few thousand sums
     frame = query_frame(store.reader(), """
-        SELECT source,
-               (source = 'ucdp' OR (source = 'ucdp-candidate'
-                                    AND (?::DATE IS NULL OR date_start > ?::DATE)))
-                   AS ucdp_record,
-               country, province, former_fata, side_a_actor, side_b_actor,
-               year(date_start) * 100 + month(date_start) AS ym,
-               sum(coalesce(best, 0)) AS fatalities, count(*) AS events
-        FROM events GROUP BY ALL""", [cutoff, cutoff])
+        WITH p AS (
+            SELECT source,
+                   (source = 'ucdp' OR (source = 'ucdp-candidate'
+                                        AND (?::DATE IS NULL OR date_start > ?::DATE)))
+                       AS ucdp_record,
+                   country_code, province_code, former_fata, side_a_actor_code,
+                   side_b_actor_code, year(date_start) * 100 + month(date_start) AS ym,
+                   sum(coalesce(best, 0)) AS fatalities, count(*) AS events
+            FROM event_rows GROUP BY ALL)
+        SELECT p.source, p.ucdp_record, c.value AS country, pr.value AS province,
+               p.former_fata, a.value AS side_a_actor, b.value AS side_b_actor, p.ym,
+               p.fatalities, p.events
+        FROM p LEFT JOIN labels c ON c.code = p.country_code
+               LEFT JOIN labels pr ON pr.code = p.province_code
+               LEFT JOIN labels a ON a.code = p.side_a_actor_code
+               LEFT JOIN labels b ON b.code = p.side_b_actor_code""", [cutoff, cutoff])
     store._cache[key] = frame
     return frame
 
@@ -243,7 +254,7 @@ def monthly_series(store: Store, *, measure: Measure = "fatalities",
         if end is not None:
             last = _month_start(end, "end")
         else:
-            last = store.cached("SELECT max(date_start) FROM events", generation=gen)
+            last = store.cached("SELECT max(date_start) FROM event_rows", generation=gen)
     if first is None or last is None:
         return pl.DataFrame({"month": [], "value": []},
                             schema={"month": pl.String, "value": pl.Int64})

@@ -27,9 +27,79 @@ import polars as pl
 
 from sarhad.errors import SarhadError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
-SCHEMA = """
+#: the public columns of ``events``, in order (``uid`` first, computed from source and id)
+EVENT_COLUMNS = [
+    "source", "event_id", "date_start", "date_end",
+    "date_precision", "country", "country_name", "province", "former_fata", "province_raw",
+    "district", "location", "latitude", "longitude", "side_a", "side_a_id", "side_a_actor",
+    "side_b", "side_b_id", "side_b_actor", "dyad_id", "type_of_violence", "event_type", "best",
+    "low", "high", "file_line", "ingest_id",
+]
+
+#: text columns stored as codes into ``labels`` (one dictionary of every text they hold):
+#: names and places repeat across hundreds of thousands of events, and DuckDB appends a
+#: column of integer codes in about a third of the time of the same column of text
+CODED_COLUMNS = ("date_precision", "country", "country_name", "province", "province_raw",
+                 "district", "location", "side_a", "side_a_actor", "side_b", "side_b_actor",
+                 "event_type")
+
+#: the stored columns of ``event_rows``, in order: a coded column's name ends in ``_code``
+ROW_COLUMNS = [f"{c}_code" if c in CODED_COLUMNS else c for c in EVENT_COLUMNS]
+
+_TYPES = {
+    "source": "VARCHAR", "event_id": "VARCHAR", "date_start": "DATE", "date_end": "DATE",
+    "former_fata": "BOOLEAN", "latitude": "DOUBLE", "longitude": "DOUBLE",
+    "side_a_id": "BIGINT", "side_b_id": "BIGINT", "dyad_id": "BIGINT",
+    "type_of_violence": "TINYINT", "best": "BIGINT", "low": "BIGINT", "high": "BIGINT",
+    "file_line": "BIGINT", "ingest_id": "BIGINT",
+}
+_NOTES = {
+    "source": "ucdp | ucdp-candidate | acled | gtd",
+    "event_id": "the publisher's id",
+    "date_precision": "day | week | month | year",
+    "country": "ISO 3166 alpha-3 (null when not known)",
+    "country_name": "as the source wrote it",
+    "province": "normalised (NWFP, FATA -> Khyber Pakhtunkhwa)",
+    "former_fata": "in the former Federally Administered Tribal Areas",
+    "side_a": "raw name as published",
+    "side_a_id": "UCDP actor id (UCDP sources)",
+    "side_a_actor": "resolved scenario actor id, or null",
+    "type_of_violence": "UCDP: 1 state-based, 2 non-state, 3 one-sided",
+    "event_type": "ACLED event type, GTD attack type, UCDP violence type",
+    "best": "fatalities, best estimate",
+    "file_line": "physical line where the record starts in ...",
+    "ingest_id": "... the file of this ingest (files: sha256, path, release)",
+}
+
+
+def _row_table() -> str:
+    lines = []
+    for i, (c, stored) in enumerate(zip(EVENT_COLUMNS, ROW_COLUMNS, strict=True)):
+        kind = "INTEGER" if c in CODED_COLUMNS else _TYPES[c]
+        col = f"    {stored} {kind}{',' if i < len(EVENT_COLUMNS) - 1 else ''}"
+        note = _NOTES.get(c, "")
+        if c in CODED_COLUMNS:
+            note = "label code" + (f": {note}" if note else "")
+        lines.append(f"{col:<32} -- {note}" if note else col)
+    return "CREATE TABLE IF NOT EXISTS event_rows (\n" + "\n".join(lines) + "\n);"
+
+
+def _events_view() -> str:
+    picks = ["r.source || ':' || r.event_id AS uid"]
+    joins = []
+    for i, (c, stored) in enumerate(zip(EVENT_COLUMNS, ROW_COLUMNS, strict=True)):
+        if c in CODED_COLUMNS:
+            picks.append(f"l{i}.value AS {c}")
+            joins.append(f"    LEFT JOIN labels l{i} ON l{i}.code = r.{stored}")
+        else:
+            picks.append(f"r.{c}")
+    return ("CREATE OR REPLACE VIEW events AS\n    SELECT " + ", ".join(picks)
+            + "\n    FROM event_rows r\n" + "\n".join(joins) + ";")
+
+
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (
     key VARCHAR PRIMARY KEY,
     value VARCHAR
@@ -50,52 +120,20 @@ CREATE TABLE IF NOT EXISTS files (
     citation VARCHAR,
     ingested_at TIMESTAMP
 );
-CREATE TABLE IF NOT EXISTS events (
-    -- source-qualified id, e.g. 'ucdp:59553' (computed on read, not stored)
-    uid VARCHAR GENERATED ALWAYS AS (source || ':' || event_id) VIRTUAL,
-    source VARCHAR,              -- ucdp | ucdp-candidate | acled | gtd
-    event_id VARCHAR,            -- the publisher's id
-    date_start DATE,
-    date_end DATE,
-    date_precision VARCHAR,      -- day | week | month | year
-    country VARCHAR,             -- ISO 3166 alpha-3 (null when not known)
-    country_name VARCHAR,        -- as the source wrote it
-    province VARCHAR,            -- normalised (NWFP, FATA -> Khyber Pakhtunkhwa)
-    former_fata BOOLEAN,         -- in the former Federally Administered Tribal Areas
-    province_raw VARCHAR,
-    district VARCHAR,
-    location VARCHAR,
-    latitude DOUBLE,
-    longitude DOUBLE,
-    side_a VARCHAR,              -- raw name as published
-    side_a_id BIGINT,            -- UCDP actor id (UCDP sources)
-    side_a_actor VARCHAR,        -- resolved scenario actor id, or null
-    side_b VARCHAR,
-    side_b_id BIGINT,
-    side_b_actor VARCHAR,
-    dyad_id BIGINT,
-    type_of_violence TINYINT,    -- UCDP: 1 state-based, 2 non-state, 3 one-sided
-    event_type VARCHAR,          -- ACLED event type, GTD attack type, UCDP violence type
-    best BIGINT,                 -- fatalities, best estimate
-    low BIGINT,
-    high BIGINT,
-    file_line BIGINT,            -- the physical line where the record starts in ...
-    ingest_id BIGINT             -- ... the file of this ingest (files: sha256, path, release)
+-- every text of the coded columns of event_rows, once
+CREATE TABLE IF NOT EXISTS labels (
+    code INTEGER,
+    value VARCHAR
 );
+-- one row per event, its text columns as codes into labels
+{_row_table()}
+-- one row per event with its text: what readers query
+{_events_view()}
 -- events with their file and release: per-file values live once in 'files'
 CREATE OR REPLACE VIEW event_records AS
     SELECT e.*, f.source_version, f.version_key, f.sha256 AS file_sha256, f.path AS file_path
     FROM events e JOIN files f USING (ingest_id);
 """
-
-#: the stored columns of ``events``, in order (``uid`` is computed from source and event_id)
-EVENT_COLUMNS = [
-    "source", "event_id", "date_start", "date_end",
-    "date_precision", "country", "country_name", "province", "former_fata", "province_raw",
-    "district", "location", "latitude", "longitude", "side_a", "side_a_id", "side_a_actor",
-    "side_b", "side_b_id", "side_b_actor", "dyad_id", "type_of_violence", "event_type", "best",
-    "low", "high", "file_line", "ingest_id",
-]
 
 BUNDLED_FILE = "ged_22.1_pakistan.parquet"
 BUNDLED_SHA256 = "b15bad2a3df2278d4195dd3850a3c05f5a0c999d0c198eebd1e21fd6062fedcf"
@@ -214,15 +252,30 @@ class Store:
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
     def latest_date(self) -> dt.date | None:
-        return scalar(self.reader(), "SELECT max(date_start) FROM events")
+        return scalar(self.reader(), "SELECT max(date_start) FROM event_rows")
 
     def count(self) -> int:
-        return scalar(self.reader(), "SELECT count(*) FROM events")
+        return scalar(self.reader(), "SELECT count(*) FROM event_rows")
+
+
+def _has_meta(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(scalar(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'meta' "
+                            "AND schema_name = 'main'"))
 
 
 def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(SCHEMA)
-    con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    """Create the schema in a new store (a store of another version is left as it is, for
+    :func:`_check_schema` to refuse)."""
+    if _has_meta(con):
+        return
+    con.execute("BEGIN TRANSACTION")     # all of the schema or none of it
+    try:
+        con.execute(SCHEMA)
+        con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def _check_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:

@@ -93,6 +93,53 @@ def test_blocks_replace_an_earlier_release_across_blocks(store, tmp_path, monkey
         (8, 2 * 1 + 6 * 2)]
 
 
+def test_an_id_repeated_across_blocks_replaces_an_earlier_release_once(store, tmp_path,
+                                                                       monkeypatch):
+    # the repeat (line 6) is found only once the file is read, after its block was written:
+    # it is taken out again, the first occurrence (line 2) replaces the earlier release, and
+    # the unresolved names count only what stays
+    import sarhad.ingest.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "BLOCK", 1)
+    first = write_csv(tmp_path / "GEDEvent_v21_0_1.csv", GED_HEADER_49,
+                      [ged_row(i, "2021-12-01", 1) for i in (1, 2, 3)])
+    second = write_csv(tmp_path / "GEDEvent_v21_0_2.csv", GED_HEADER_49, [
+        ged_row(2, "2021-12-02", 5, side_b="Nobody", side_b_new_id="999999"),
+        ged_row(4, "2021-12-02", 6),
+        ged_row(2, "2021-12-03", 9, side_b="Nobody", side_b_new_id="999999")])
+    ingest_file(store, first)
+    r = ingest_file(store, second)
+    assert (r.rows, r.loaded, r.replaced, r.skipped, r.unchanged) == (3, 2, 1, 1, 0)
+    assert [(p.line, p.field, p.message) for p in r.problems] == [
+        (6, "event_id", "duplicate of line 2")]
+    assert r.unresolved == [("Nobody", 1)]
+    assert store.con.execute("SELECT event_id, best, file_line FROM events ORDER BY event_id"
+                             ).fetchall() == [("1", 1, 2), ("2", 5, 2), ("3", 1, 6),
+                                              ("4", 6, 4)]
+    assert store.files()[-1]["loaded"] == 2 and store.files()[-1]["skipped"] == 1
+
+
+def test_a_repeat_of_a_skipped_row_does_not_replace_an_earlier_release(store, tmp_path,
+                                                                       monkeypatch):
+    # id 2's first row (line 2) is malformed and skipped; its repeat (line 6, another block)
+    # is a duplicate all the same, so the stored event 2 of the earlier release stays
+    import sarhad.ingest.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "BLOCK", 1)
+    first = write_csv(tmp_path / "GEDEvent_v21_0_1.csv", GED_HEADER_49,
+                      [ged_row(i, "2021-12-01", 1) for i in (1, 2)])
+    second = write_csv(tmp_path / "GEDEvent_v21_0_2.csv", GED_HEADER_49, [
+        ged_row(2, "2021-12-02", 5, best="many"), ged_row(3, "2021-12-02", 6),
+        ged_row(2, "2021-12-03", 9)])
+    ingest_file(store, first)
+    r = ingest_file(store, second)
+    assert (r.loaded, r.replaced, r.skipped) == (1, 0, 2)
+    assert [(p.line, p.message) for p in r.problems] == [
+        (2, "not a whole number: 'many'"), (6, "duplicate of line 2")]
+    assert store.con.execute("SELECT event_id, best FROM events ORDER BY event_id"
+                             ).fetchall() == [("1", 1), ("2", 1), ("3", 6)]
+
+
 def test_numbers_with_spaces_or_a_decimal_zero_are_read(store, tmp_path):
     path = write_csv(tmp_path / "GEDEvent_v22_1.csv", GED_HEADER_49, [
         ged_row(1, "2020-01-01", 1, best=" 12 ", low="3.0", latitude=" 33.5",
@@ -109,7 +156,12 @@ def test_numbers_with_spaces_or_a_decimal_zero_are_read(store, tmp_path):
     assert rows == [("1", 12, 3, 33.5, " Bannu  "), ("2", 2, 2, 33.0, " 7 ")]
 
 
-def test_strict_aborts_and_writes_nothing(store, tmp_path):
+@pytest.mark.parametrize("block", [None, 2])
+def test_strict_aborts_and_writes_nothing(store, tmp_path, monkeypatch, block):
+    import sarhad.ingest.pipeline as pipeline
+
+    if block is not None:    # the duplicate and its first occurrence in different blocks
+        monkeypatch.setattr(pipeline, "BLOCK", block)
     with pytest.raises(ValidationFailed) as err:
         ingest_file(store, _mixed(tmp_path), strict=True)
     # strict mode still reports every bad row (all seven of _mixed), then loads nothing

@@ -15,6 +15,8 @@ figure: low and high stay null); ``event_type`` kept; country from ``iso`` (nume
 
 from __future__ import annotations
 
+from functools import cache
+
 import polars as pl
 
 from sarhad.ingest import countries
@@ -59,52 +61,58 @@ class Acled(Adapter):
                 "651-660.")
 
     def canonical(self, raw: pl.LazyFrame) -> pl.LazyFrame:
-        raw = ensure_columns(raw, self.optional)
-        day = _date("event_date")
-        fat = as_int("fatalities")
-        lat, lon = as_float("latitude"), as_float("longitude")
-        prec = s("time_precision").replace_strict(_PRECISION, default=None)
-        iso = as_int("iso")
-        problem = first_problem(
-            bad(s("event_id_cnty").is_null(), "event_id_cnty", "missing event id"),
-            bad(s("event_date").is_null(), "event_date", "missing"),
-            bad(not_parsed("event_date", day), "event_date", "not a date: '{}'", "event_date"),
-            bad(not_parsed("fatalities", fat), "fatalities", "not a whole number: '{}'",
-                "fatalities"),
-            bad(fat < 0, "fatalities", "negative: '{}'", "fatalities"),
-            bad(s("time_precision").is_not_null() & prec.is_null(), "time_precision",
-                "expected 1, 2 or 3, got '{}'", "time_precision"),
-            bad(not_parsed("latitude", lat) | (lat.abs() > 90), "latitude",
-                "not a latitude: '{}'", "latitude"),
-            bad(not_parsed("longitude", lon) | (lon.abs() > 180), "longitude",
-                "not a longitude: '{}'", "longitude"),
-        )
-        sub = s("sub_event_type")
-        event_type = pl.when(sub.is_not_null()).then(
-            pl.format("{}: {}", s("event_type"), sub)).otherwise(s("event_type"))
-        return finish(raw.select(
-            s("event_id_cnty").alias("event_id"),
-            day.alias("date_start"),
-            day.alias("date_end"),
-            pl.coalesce(prec, pl.lit("day")).alias("date_precision"),
-            pl.coalesce(countries.iso3_from_isonum(iso),
-                        countries.iso3_from_name(s("country"))).alias("country"),
-            s("country").alias("country_name"),
-            s("admin1").alias("province_raw"),
-            s("admin2").alias("district_raw"),
-            s("location").alias("location"),
-            lat.alias("latitude"),
-            lon.alias("longitude"),
-            s("actor1").alias("side_a"),
-            pl.lit(None, dtype=pl.Int64).alias("side_a_id"),
-            s("actor2").alias("side_b"),
-            pl.lit(None, dtype=pl.Int64).alias("side_b_id"),
-            pl.lit(None, dtype=pl.Int64).alias("dyad_id"),
-            pl.lit(None, dtype=pl.Int8).alias("type_of_violence"),
-            event_type.alias("event_type"),
-            fat.alias("best"),
-            pl.lit(None, dtype=pl.Int64).alias("low"),
-            pl.lit(None, dtype=pl.Int64).alias("high"),
-            pl.col("_line"),
-            problem,
-        ))
+        return finish(ensure_columns(raw, self.optional).select(_plan()))
+
+
+@cache
+def _plan() -> list[pl.Expr]:
+    # the expressions, built once: building them (lookup tables turned into literals) takes
+    # longer than running them on a block of a hundred thousand rows
+    day = _date("event_date")
+    fat = as_int("fatalities")
+    lat, lon = as_float("latitude"), as_float("longitude")
+    prec = s("time_precision").replace_strict(_PRECISION, default=None)
+    iso = as_int("iso")
+    problem = first_problem(
+        bad(s("event_id_cnty").is_null(), "event_id_cnty", "missing event id"),
+        bad(s("event_date").is_null(), "event_date", "missing"),
+        bad(not_parsed("event_date", day), "event_date", "not a date: '{}'", "event_date"),
+        bad(not_parsed("fatalities", fat), "fatalities", "not a whole number: '{}'",
+            "fatalities"),
+        bad(fat < 0, "fatalities", "negative: '{}'", "fatalities"),
+        bad(s("time_precision").is_not_null() & prec.is_null(), "time_precision",
+            "expected 1, 2 or 3, got '{}'", "time_precision"),
+        bad(not_parsed("latitude", lat) | (lat.abs() > 90), "latitude",
+            "not a latitude: '{}'", "latitude"),
+        bad(not_parsed("longitude", lon) | (lon.abs() > 180), "longitude",
+            "not a longitude: '{}'", "longitude"),
+    )
+    sub = s("sub_event_type")
+    event_type = pl.when(sub.is_not_null()).then(
+        pl.format("{}: {}", s("event_type"), sub)).otherwise(s("event_type"))
+    return [
+        s("event_id_cnty").alias("event_id"),
+        day.alias("date_start"),
+        day.alias("date_end"),
+        pl.coalesce(prec, pl.lit("day")).alias("date_precision"),
+        pl.coalesce(countries.iso3_from_isonum(iso),
+                    countries.iso3_from_name(s("country"))).alias("country"),
+        s("country").alias("country_name"),
+        s("admin1").alias("province_raw"),
+        s("admin2").alias("district_raw"),
+        s("location").alias("location"),
+        lat.alias("latitude"),
+        lon.alias("longitude"),
+        s("actor1").alias("side_a"),
+        pl.lit(None, dtype=pl.Int64).alias("side_a_id"),
+        s("actor2").alias("side_b"),
+        pl.lit(None, dtype=pl.Int64).alias("side_b_id"),
+        pl.lit(None, dtype=pl.Int64).alias("dyad_id"),
+        pl.lit(None, dtype=pl.Int8).alias("type_of_violence"),
+        event_type.alias("event_type"),
+        fat.alias("best"),
+        pl.lit(None, dtype=pl.Int64).alias("low"),
+        pl.lit(None, dtype=pl.Int64).alias("high"),
+        pl.col("_line"),
+        problem,
+    ]

@@ -24,7 +24,6 @@ from importlib import resources
 
 import polars as pl
 
-from sarhad.ingest.base import distinct_values, enum_codes
 from sarhad.kb.schema import Scenario
 
 
@@ -108,18 +107,6 @@ class ActorResolver:
         """Actor id by name or alias alone."""
         return name_key(name).replace_strict(self.by_name, default=None,
                                              return_dtype=pl.String)
-
-    def resolve(self, frame: pl.DataFrame, id_col: str, name_col: str) -> pl.Series:
-        """:meth:`expr` for a whole frame, matching each distinct name once (names repeat:
-        hundreds of distinct strings among hundreds of thousands of events) and spreading
-        the matches to rows by their position among the distinct names."""
-        col = frame.get_column(name_col)
-        names = distinct_values(col)
-        by_name = pl.select(self.name_expr(pl.lit(names))).to_series().gather(
-            enum_codes(col, names))
-        by_id = frame.get_column(id_col).replace_strict(self.by_ucdp, default=None,
-                                                       return_dtype=pl.String)
-        return by_id.fill_null(by_name) if by_id.null_count() else by_id
 
 
 _CACHE: dict[int, tuple[Scenario, ActorResolver]] = {}

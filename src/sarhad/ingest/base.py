@@ -63,6 +63,8 @@ class Adapter:
     required: ClassVar[tuple[str, ...]]
     #: further columns read when present
     optional: ClassVar[tuple[str, ...]] = ()
+    #: required columns that only identify the format: checked in the header, never parsed
+    identifying_only: ClassVar[tuple[str, ...]] = ()
     #: the raw column holding the publisher's event id (duplicates are found on it)
     id_column: ClassVar[str]
     #: the publisher's documentation of the columns
@@ -73,6 +75,11 @@ class Adapter:
     def matches(self, header: Sequence[str], path: Path | None = None) -> bool:
         cols = {c.strip().lower() for c in header}
         return all(c.lower() in cols for c in self.required)
+
+    def read_columns(self) -> tuple[str, ...]:
+        """The columns ``canonical`` reads."""
+        skip = {c.lower() for c in self.identifying_only}
+        return tuple(c for c in (*self.required, *self.optional) if c.lower() not in skip)
 
     def missing(self, header: Sequence[str]) -> list[str]:
         cols = {c.strip().lower() for c in header}
@@ -210,17 +217,7 @@ def ensure_columns(frame: pl.LazyFrame, names: Sequence[str]) -> pl.LazyFrame:
 
 def finish(frame: pl.LazyFrame) -> pl.LazyFrame:
     """Select the canonical columns in order, with their types."""
-    return frame.select([pl.col(c).cast(t) for c, t in CANONICAL.items()])
+    return frame.select(_CANONICAL_CASTS)
 
 
-def distinct_values(col: pl.Series) -> pl.Series:
-    """The distinct non-null values of a text column."""
-    return col.unique().drop_nulls()
-
-
-def enum_codes(col: pl.Series, values: pl.Series) -> pl.Series:
-    """Each row's position in ``values`` (its distinct values), null for a missing cell: one
-    hash of the column, after which per-value results spread to rows by ``gather``."""
-    if values.len() == 0:
-        return pl.Series(col.name, [None] * col.len(), dtype=pl.UInt32)
-    return col.cast(pl.Enum(values)).to_physical()
+_CANONICAL_CASTS = [pl.col(c).cast(t) for c, t in CANONICAL.items()]

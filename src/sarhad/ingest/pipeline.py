@@ -16,21 +16,20 @@ from typing import Any
 import polars as pl
 
 from sarhad.errors import Problem, SarhadError, ValidationFailed
-from sarhad.ingest import places
-from sarhad.ingest.actors import resolver
 from sarhad.ingest.base import (
     ADAPTERS,
     Adapter,
     detect,
-    distinct_values,
-    enum_codes,
     format_problems,
     strip_numbers,
     version_key,
 )
+from sarhad.ingest.labels import Labels
+from sarhad.ingest.normalise import Normaliser
 from sarhad.ingest.reader import BlockReader, header_of, sha256_of, sniff_encoding
+from sarhad.ingest.write import Transaction
 from sarhad.kb.schema import Scenario
-from sarhad.store import EVENT_COLUMNS, Store, first_row, scalar
+from sarhad.store import Store, first_row
 
 MAX_LISTED = 20
 
@@ -87,55 +86,6 @@ def _adapter_for(header: list[str], path: Path, source: str | None, name: str) -
     return found
 
 
-def _per_distinct(col: pl.Series, outputs: dict[str, tuple[Callable[[pl.Expr], pl.Expr],
-                                                             pl.DataType]]) -> list[pl.Series]:
-    """Each ``expr`` of a text column, evaluated once per distinct value and spread to every
-    row: place names repeat, so the regexes run on a few hundred strings instead of every row.
-
-    The column is hashed once (a cast to an ``Enum`` of its distinct values, whose codes are
-    positions in that list); every output is then a ``gather`` of its per-value results by
-    those codes, with no further hashing of the column's strings."""
-    values = distinct_values(col)
-    codes = enum_codes(col, values)
-    with_null = pl.concat([values, pl.Series([None], dtype=pl.String)])
-    has_null = col.null_count() > 0
-    out = []
-    for name, (expr, dtype) in outputs.items():
-        mapped = pl.select(expr(pl.lit(with_null)).alias("m")).to_series().cast(dtype)
-        series = mapped.head(values.len()).gather(codes)
-        if has_null and mapped[-1] is not None:   # what the expression gives a missing cell
-            series = series.fill_null(mapped[-1])
-        out.append(series.alias(name))
-    return out
-
-
-def _prepare(canon: pl.DataFrame, *, dup: pl.Series, scenario: Scenario) -> pl.DataFrame:
-    """Canonical rows -> store rows: places, actors, ids, duplicates flagged as problems."""
-    res = resolver(scenario)
-    province, fata_prov, kp = _per_distinct(canon.get_column("province_raw"), {
-        "province": (places.province_expr, pl.String()),
-        "fata": (places.fata_province_expr, pl.Boolean()),
-        "kp": (places.kp_expr, pl.Boolean())})
-    district, merged = _per_distinct(canon.get_column("district_raw"), {
-        "district": (places.district_expr, pl.String()),
-        "merged": (places.merged_district_expr, pl.Boolean())})
-    canon = canon.with_columns(
-        province,
-        (fata_prov | (kp & merged)).alias("former_fata"),
-        district,
-        res.resolve(canon, "side_a_id", "side_a").alias("side_a_actor"),
-        res.resolve(canon, "side_b_id", "side_b").alias("side_b_actor"),
-    )
-    # release and file hash are per file: stored once in 'files', not on every event
-    return canon.with_columns(
-        pl.col("_line").alias("file_line"),
-        pl.coalesce(pl.col("problem"),
-                    pl.when(pl.lit(dup)).then(
-                        pl.lit("event_id: duplicate of line {_first_line}")))
-        .alias("problem"),
-    )
-
-
 def _problems(bad: pl.DataFrame, bad_raw: pl.DataFrame, seen: pl.DataFrame, name: str
               ) -> tuple[list[Problem], dict[str, int]]:
     """Problems of the skipped rows: counts by field for all, messages for the first few.
@@ -161,105 +111,6 @@ def _problems(bad: pl.DataFrame, bad_raw: pl.DataFrame, seen: pl.DataFrame, name
     listed = [Problem(name, int(line) if line and line > 0 else None, fld or "", msg or "")
               for (line, _e, fld, _t), msg in zip(head.iter_rows(), messages, strict=True)]
     return listed, reasons
-
-
-def _name_counts(good: pl.DataFrame) -> pl.DataFrame:
-    """Events per side name that matched no scenario actor (one block's rows)."""
-    sides = pl.concat([
-        good.select(pl.col("side_a").alias("name"), pl.col("side_a_actor").alias("actor")),
-        good.select(pl.col("side_b").alias("name"), pl.col("side_b_actor").alias("actor")),
-    ])
-    return (sides.filter(pl.col("actor").is_null() & pl.col("name").is_not_null())
-            .group_by("name").len())
-
-
-def _unresolved(counts: list[pl.DataFrame]) -> list[tuple[str, int]]:
-    """The blocks' counts summed: most frequent first, ties by name."""
-    if not counts:
-        return []
-    total = (pl.concat(counts).group_by("name").agg(pl.col("len").sum())
-             .sort(["len", "name"], descending=[True, False]))
-    return [(n, int(c)) for n, c in total.head(MAX_LISTED).iter_rows()]
-
-
-#: stored columns with one value per ingest, as SQL over the parameters ($1 source, $2 id)
-_CONSTANT = {"source": "$1::VARCHAR", "ingest_id": "$2::BIGINT"}
-_COLS = ", ".join(EVENT_COLUMNS)
-_VALUES = ", ".join(_CONSTANT.get(c, c) for c in EVENT_COLUMNS)
-
-
-@dataclass
-class _Txn:
-    """The one transaction of an ingest, open on the store's connection."""
-
-    ingest_id: int
-    has_source: bool   # events of this source already stored: ids may collide
-
-
-def _begin(store: Store, report: IngestReport) -> _Txn:
-    con = store.con
-    con.execute("BEGIN TRANSACTION")
-    try:
-        ingest_id = scalar(con, "SELECT nextval('ingest_seq')")
-        has_source = scalar(con, "SELECT count(*) FROM (SELECT 1 FROM events WHERE "
-                                 "source = ? LIMIT 1)", [report.source]) > 0
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return _Txn(int(ingest_id), has_source)
-
-
-def _insert_block(store: Store, txn: _Txn, good: pl.DataFrame, report: IngestReport
-                  ) -> tuple[int, int]:
-    """Write one block of checked rows; returns (loaded, replaced)."""
-    con = store.con
-    # source and ingest id are the same on every row: given to DuckDB as constants
-    # ($1, $2) rather than as columns of 400,000 copies to convert and scan
-    staged = good.select([c for c in EVENT_COLUMNS if c not in _CONSTANT])
-    fixed = [report.source, txn.ingest_id]
-    con.register("_staged", staged)
-    try:
-        if not txn.has_source:
-            # nothing of this source yet: no id can collide, a plain append
-            con.execute(f"INSERT INTO events ({_COLS}) SELECT {_VALUES} FROM _staged", fixed)
-            return staged.height, 0
-        # One join finds the ids already stored. A release replaces an earlier or equal
-        # one (a later ingest wins a tie); an older never overwrites a newer.
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE _seen AS
-            SELECT e.event_id, f.version_key <= $1 AS replace
-            FROM events e JOIN files f USING (ingest_id)
-            JOIN _staged s ON e.event_id = s.event_id
-            WHERE e.source = $2""", [version_key(report.version), report.source])
-        replaced = scalar(con, "SELECT count(*) FROM _seen WHERE replace")
-        kept = scalar(con, "SELECT count(*) FROM _seen WHERE NOT replace")
-        con.execute("DELETE FROM events WHERE source = ? AND event_id IN "
-                    "(SELECT event_id FROM _seen WHERE replace)", [report.source])
-        con.execute(f"""
-            INSERT INTO events ({_COLS}) SELECT {_VALUES} FROM _staged
-            WHERE event_id NOT IN (SELECT event_id FROM _seen WHERE NOT replace)""", fixed)
-        con.execute("DROP TABLE _seen")
-        return staged.height - kept, replaced
-    finally:
-        con.unregister("_staged")
-
-
-def _commit(store: Store, txn: _Txn, report: IngestReport, *, label: str,
-            scenario: Scenario, citation: str | None,
-            on_before_commit: Callable[[], None] | None) -> None:
-    con = store.con
-    con.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-                [txn.ingest_id, report.sha256, label, report.source, report.version,
-                 version_key(report.version), report.encoding, report.rows, report.loaded,
-                 report.skipped, scenario.scenario.name, citation])
-    # which scenarios' actors the stored side_*_actor columns were resolved against
-    prints = set(filter(None, (store.meta("resolver_fingerprints") or "").split(",")))
-    prints.add(resolver(scenario).fingerprint)
-    con.execute("INSERT OR REPLACE INTO meta VALUES ('resolver_fingerprints', ?)",
-                [",".join(sorted(prints))])
-    if on_before_commit is not None:
-        on_before_commit()
-    con.execute("COMMIT")
 
 
 def ingest_file(store: Store, path: Path | str, *, source: str | None = None,
@@ -344,20 +195,31 @@ def _open(store: Store, path: Path, *, name: str, source: str | None, version: s
             return None, sha, None, None
         raise
     version = version or adapter.version_from(path)
-    names = {x.lower() for x in (*adapter.required, *adapter.optional)}
+    names = {x.lower() for x in adapter.read_columns()}
     wanted = [c for c in header if c.lower() in names]
     return BlockReader(path, wanted, name=name, encoding=encoding), "", adapter, version
 
 
-#: rows checked and written per block: DuckDB writes one block while polars checks the next;
-#: DuckDB's row group (122,880 rows), so each block is written out compressed as it arrives
-#: rather than held until the commit
+#: rows appended to the store at once: with two DuckDB threads, an append of two row groups
+#: or more is written out (compressed) as it runs; a smaller one is mostly left to the commit,
+#: after everything else, and the whole write is measured to cost a quarter more CPU time
+WRITE_ROWS = 2 * 122_880
+
+#: rows per block handed from stage to stage (checked, coded): small enough for the stages to
+#: overlap on a file of a few hundred thousand events, large enough that polars' fixed cost
+#: per call stays small
 BLOCK = 122_880
 
 
-def _check_block(raw: pl.DataFrame, dup: pl.Series, adapter: Adapter, n_fields: int,
-                 scenario: Scenario) -> pl.DataFrame:
-    """One block of raw rows -> store rows with ``problem`` set on the malformed ones."""
+#: the problem of a row whose id an earlier row of the file already has (``{_first_line}`` is
+#: filled in when the problems are listed)
+DUPLICATE = "event_id: duplicate of line {_first_line}"
+
+
+def _check_block(raw: pl.DataFrame, dup: pl.Series, adapter: Adapter, n_fields: int
+                 ) -> pl.DataFrame:
+    """One block of raw rows -> canonical rows with ``problem`` set on the malformed ones (a
+    repeated id, ``dup``, when the row has no other problem)."""
     canon = adapter.canonical(raw.lazy()).collect()
     failed = canon.get_column("problem").is_not_null()
     if failed.any():
@@ -369,6 +231,7 @@ def _check_block(raw: pl.DataFrame, dup: pl.Series, adapter: Adapter, n_fields: 
             at = failed.arg_true()
             canon = canon.with_columns(canon.get_column(c).clone().scatter(at, again.get_column(c))
                                        for c in canon.columns)
+    problem = pl.col("problem")
     if "_fields" in raw.columns:
         # a record with more or fewer fields than the header is malformed (a stray comma or
         # quote): its values would land in the wrong columns
@@ -376,10 +239,9 @@ def _check_block(raw: pl.DataFrame, dup: pl.Series, adapter: Adapter, n_fields: 
         ragged = (pl.when(fields == 1).then(pl.lit("row: empty line"))
                   .when(fields != n_fields)
                   .then(pl.lit(f"row: {{_fields}} fields, the header has {n_fields}")))
-        canon = canon.with_columns(
-            pl.coalesce(pl.select(ragged.alias("r")).to_series(), pl.col("problem"))
-            .alias("problem"))
-    return _prepare(canon, dup=dup, scenario=scenario)
+        problem = pl.coalesce(pl.select(ragged.alias("r")).to_series(), problem)
+    return canon.with_columns(
+        pl.coalesce(problem, pl.when(pl.lit(dup)).then(pl.lit(DUPLICATE))).alias("problem"))
 
 
 def _regroup(frames: Iterable[pl.DataFrame], size: int) -> Iterator[pl.DataFrame]:
@@ -407,30 +269,62 @@ def _ingest_frames(store: Store, frames: Iterable[pl.DataFrame], n_fields: int,
                    file_info: Callable[[], tuple[str, str]]) -> None:
     """Check, resolve and write rows as they are parsed, in blocks of :data:`BLOCK` rows.
 
-    Three stages overlap: the reader's thread cuts and hashes the file, this thread parses
-    and checks one block, and a writer thread inserts the block checked before, in order,
-    inside the one transaction (DuckDB's insert and polars release the GIL). A duplicate id
-    is found against every earlier row of the file. With ``strict`` every block is checked
-    before anything is written. ``file_info`` gives the file's hash and encoding once every
-    frame is read; a hash already in the store rolls the transaction back
-    (``report.already_loaded``)."""
+    Four stages overlap, each in its own thread, a block handed from one to the next: the
+    reader's thread cuts and hashes the file; this thread parses and checks a block (no state
+    shared between blocks); a coding thread normalises places, resolves sides and codes the
+    texts of the rows to keep (the per-ingest maps of distinct values are its alone); a writer
+    thread appends them inside the one transaction. polars, DuckDB, hashlib and the numba
+    kernel release the GIL, so on two cores the stages keep both busy; a stage waits when the
+    next still holds the block before.
+
+    An id repeated within a block is caught there. One repeated across blocks is found once
+    the whole file is read, and its later rows, already appended, are deleted before the
+    commit: ids seldom repeat, and checking every block against all earlier ids cost a fifth
+    of the checks. Where events of the source are stored already, a repeat could replace one
+    of them when appended, so there each block is checked against the earlier ids first.
+    With ``strict`` every block is checked before anything is written. ``file_info`` gives
+    the file's hash and encoding once every frame is read; a hash already in the store rolls
+    the transaction back (``report.already_loaded``)."""
     if scenario is None:
         from sarhad.kb import load_scenario
 
         scenario = load_scenario()
+    normaliser = Normaliser(scenario, Labels(store.con))
     id_col = adapter.id_column
-    seen: list[pl.DataFrame] = []          # id and line of every row so far
+    seen: list[pl.DataFrame] = []          # id and line of every row, in file order
     bad_parts: list[pl.DataFrame] = []
     bad_raw: list[pl.DataFrame] = []
-    held: list[pl.DataFrame] = []          # strict: checked blocks wait for the verdict
-    counts: list[pl.DataFrame] = []
-    results: list[Future[tuple[int, int]]] = []
-    txn: _Txn | None = None
+    held: list[tuple[pl.DataFrame, pl.DataFrame]] = []   # strict: blocks wait for the verdict
+    coded: list[Future[None]] = []
+    written: list[Future[tuple[int, int]]] = []
+    txn: Transaction | None = None
     t_parse = t_check = 0.0
-    with store.lock, ThreadPoolExecutor(max_workers=1) as writer:
+
+    pending: list[tuple[pl.DataFrame, pl.DataFrame]] = []
+
+    def code(good: pl.DataFrame | None) -> None:
+        # the coding thread: one block at a time, in file order; None: the file's end
+        if good is not None:
+            pending.append((normaliser.rows(good), normaliser.labels.take_new()))
+            if sum(r.height for r, _ in pending) < WRITE_ROWS:
+                return
+        if not pending:
+            return
+        rows = pl.concat([r for r, _ in pending], rechunk=False)
+        labels = pl.concat([lb for _, lb in pending])
+        pending.clear()
+        if txn is None:
+            held.append((rows, labels))
+            return
+        if written:      # one batch written while the next is coded, no more
+            written[-1].result()
+        written.append(writer.submit(txn.append, rows, labels))
+
+    with (store.lock, ThreadPoolExecutor(1, "sarhad-code") as coder,
+          ThreadPoolExecutor(1, "sarhad-write") as writer):
         try:
             if not strict:
-                txn = _begin(store, report)
+                txn = Transaction(store, report.source, report.version)
             blocks = iter(_regroup(frames, BLOCK))
             while True:
                 t0 = time.perf_counter()
@@ -442,33 +336,40 @@ def _ingest_frames(store: Store, frames: Iterable[pl.DataFrame], n_fields: int,
                 report.rows += raw.height
                 ids = raw.get_column(id_col)
                 dup = ids.is_not_null() & ~ids.is_first_distinct()
-                if seen:
+                if txn is not None and txn.has_source and seen:
+                    # a repeat written now could replace a stored event before it is found
+                    # to be a repeat: here, earlier blocks' ids are checked before writing
                     dup = dup | ids.is_in(pl.concat([f.get_column("id") for f in seen])
                                           .implode()).fill_null(False)
                 seen.append(raw.select(pl.col(id_col).alias("id"), "_line"))
-                rows = _check_block(raw, dup, adapter, n_fields, scenario)
+                rows = _check_block(raw, dup, adapter, n_fields)
                 failed = rows.get_column("problem").is_not_null()
                 if failed.any():
                     bad_parts.append(rows.filter(failed))
                     bad_raw.append(raw.filter(failed))
                     rows = rows.filter(~failed)
                 del raw, ids, dup
-                counts.append(_name_counts(rows))
-                if txn is None:
-                    held.append(rows)
-                else:
-                    if results:   # one block written while the next is checked, no more
-                        results[-1].result()
-                    results.append(writer.submit(_insert_block, store, txn, rows, report))
+                if coded:        # one block coded while the next is checked, no more
+                    coded[-1].result()
+                coded.append(coder.submit(code, rows))
                 del rows
                 t_check += time.perf_counter() - t1
+            coded.append(coder.submit(code, None))
+            for f in coded:
+                f.result()
             report.sha256, report.encoding = file_info()
-            bad = pl.concat(bad_parts) if bad_parts else None
+            all_seen = pl.concat(seen) if seen else pl.DataFrame(
+                {"id": [], "_line": []}, schema={"id": pl.String, "_line": pl.Int64})
+            late = _repeated_across_blocks(all_seen, bad_parts)
+            if late.height:
+                bad_parts.append(late)
+            bad = pl.concat(bad_parts, how="diagonal_relaxed") if bad_parts else None
             report.skipped = 0 if bad is None else bad.height
             if bad is not None:
                 report.problems, report.skip_reasons = _problems(
-                    bad, pl.concat(bad_raw, how="diagonal_relaxed"), pl.concat(seen),
-                    report.file)
+                    bad, pl.concat(bad_raw, how="diagonal_relaxed") if bad_raw else
+                    pl.DataFrame({"_line": []}, schema={"_line": pl.Int64}),
+                    all_seen, report.file)
             del seen, bad_parts, bad_raw
             if store.has_file(report.sha256):
                 report.already_loaded = True
@@ -481,32 +382,54 @@ def _ingest_frames(store: Store, frames: Iterable[pl.DataFrame], n_fields: int,
                 raise ValidationFailed(listed)
             t_written = time.perf_counter()
             if txn is None:
-                txn = _begin(store, report)
-                results = [writer.submit(_insert_block, store, txn, rows, report)
-                           for rows in held]
+                txn = Transaction(store, report.source, report.version)
+                written = [writer.submit(txn.append, rows, labels) for rows, labels in held]
                 held.clear()
-            report.unresolved = _unresolved(counts)
-            written = [f.result() for f in results]
-            report.loaded = sum(n for n, _ in written)
-            report.replaced = sum(r for _, r in written)
+            counts = [f.result() for f in written]
+            t_finish = time.perf_counter()
+            removed = txn.remove_lines(late.get_column("_line").to_list())
+            report.loaded = sum(n for n, _ in counts) - removed
+            report.replaced = sum(r for _, r in counts)
             report.unchanged = report.rows - report.skipped - report.loaded
-            _commit(store, txn, report, label=label, scenario=scenario, citation=citation,
-                    on_before_commit=on_before_commit)
+            report.unresolved = txn.unresolved(MAX_LISTED)
+            txn.commit([report.sha256, label, report.source, report.version,
+                        version_key(report.version), report.encoding, report.rows,
+                        report.loaded, report.skipped, scenario.scenario.name, citation],
+                       normaliser.resolver.fingerprint, on_before_commit)
         except BaseException as err:
-            # the writer may still be inside an insert: let it finish before rolling back
-            for f in results:
-                f.cancel()
-            wait(results)
+            # the coding and writing threads may still be at work: let them finish (a block
+            # being coded may still hand one more to the writer) before rolling back
+            for c in coded:
+                c.cancel()
+            wait(coded)
+            for w in written:
+                w.cancel()
+            wait(written)
             if txn is not None:
-                store.con.execute("ROLLBACK")
+                txn.rollback()
             if isinstance(err, _AlreadyLoaded):
                 return
             raise
     report.timings["parse"] = t_parse
     report.timings["check"] = t_check
-    # the part of the write not hidden behind parsing and checking
-    report.timings["write"] = time.perf_counter() - t_written
+    # the part of the write not hidden behind parsing and checking, then the file's own
+    # rows (repeated ids removed, unresolved names counted, the commit)
+    report.timings["write"] = t_finish - t_written
+    report.timings["finish"] = time.perf_counter() - t_finish
     report.seconds = time.perf_counter() - started
+
+
+def _repeated_across_blocks(seen: pl.DataFrame, bad_parts: list[pl.DataFrame]
+                            ) -> pl.DataFrame:
+    """Rows whose id an earlier row of the file has, in an earlier block (a repeat within a
+    block is already a problem of its row), as problem rows: ``_line``, ``event_id``,
+    ``problem``. Rows skipped for another problem are not counted twice."""
+    repeated = seen.filter(pl.col("id").is_not_null() & ~pl.col("id").is_first_distinct())
+    if repeated.height and bad_parts:
+        flagged = pl.concat([b.select("_line") for b in bad_parts])
+        repeated = repeated.join(flagged, on="_line", how="anti")
+    return repeated.select(pl.col("_line"), pl.col("id").alias("event_id"),
+                           pl.lit(DUPLICATE).alias("problem"))
 
 
 class _AlreadyLoaded(Exception):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 
 import polars as pl
@@ -57,14 +58,21 @@ def ged_canonical(raw: pl.LazyFrame) -> pl.LazyFrame:
 
     Parsed values are computed once into ``__``-prefixed columns, then checked and selected,
     so no parse runs twice."""
-    raw = ensure_columns(raw, GED_OPTIONAL)
+    parse, select = _ged_plan()
+    return finish(ensure_columns(raw, GED_OPTIONAL).with_columns(parse).select(select))
+
+
+@cache
+def _ged_plan() -> tuple[list[pl.Expr], list[pl.Expr]]:
+    # the expressions, built once: building them (lookup tables turned into literals) takes
+    # longer than running them on a block of a hundred thousand rows
     p = pl.col
-    parsed = raw.with_columns(
+    parse = [
         *[as_int(c).alias(f"__{c}") for c in _INTS],
         as_float("latitude").alias("__lat"), as_float("longitude").alias("__lon"),
         _date("date_start").alias("__start"), _date("date_end").alias("__end"),
         s("date_prec").replace_strict(_PRECISION, default=None).alias("__prec"),
-    )
+    ]
     problem = first_problem(
         bad(s("id").is_null(), "id", "missing event id"),
         bad(s("date_start").is_null(), "date_start", "missing"),
@@ -88,7 +96,7 @@ def ged_canonical(raw: pl.LazyFrame) -> pl.LazyFrame:
     )
     iso3 = pl.coalesce(s("iso3"), countries.iso3_from_gw(p("__country_id")),
                        countries.iso3_from_name(s("country")))
-    return finish(parsed.select(
+    return parse, [
         s("id").alias("event_id"),
         p("__start").alias("date_start"),
         pl.coalesce(p("__end"), p("__start")).alias("date_end"),
@@ -114,7 +122,7 @@ def ged_canonical(raw: pl.LazyFrame) -> pl.LazyFrame:
         p("__high").alias("high"),
         pl.col("_line"),
         problem,
-    ))
+    ]
 
 
 def file_version(path: Path) -> str | None:
@@ -146,6 +154,7 @@ class UcdpCandidate(Adapter):
     title = "UCDP Candidate Events (monthly, GED columns)"
     required = GED_REQUIRED
     optional = GED_OPTIONAL
+    identifying_only = ("relid",)
     documentation = "https://ucdp.uu.se/downloads/ (UCDP Candidate Events Dataset codebook)"
     citation = ("UCDP Candidate Events Dataset, CC BY 4.0. Hegre, Croicu, Eck and Högbladh "
                 "(2020). Introducing the UCDP Candidate Events Dataset. Research & Politics "
@@ -170,6 +179,7 @@ class UcdpGed(Adapter):
     title = "UCDP GED (GEDEvent_vXX_Y.csv, or an HDX country extract)"
     required = GED_REQUIRED
     optional = GED_OPTIONAL
+    identifying_only = ("relid",)
     documentation = "https://ucdp.uu.se/downloads/ (UCDP GED codebook)"
     citation = ("UCDP Georeferenced Event Dataset (GED), CC BY 4.0. Sundberg, Ralph and Erik "
                 "Melander (2013). Introducing the UCDP Georeferenced Event Dataset. Journal of "
