@@ -140,6 +140,19 @@ def test_a_repeat_of_a_skipped_row_does_not_replace_an_earlier_release(store, tm
                              ).fetchall() == [("1", 1), ("2", 1), ("3", 6)]
 
 
+def test_a_count_beyond_the_stored_range_is_malformed(store, tmp_path):
+    # counts and UCDP ids are stored as 32-bit integers: a larger value skips its row
+    path = write_csv(tmp_path / "GEDEvent_v22_1.csv", GED_HEADER_49, [
+        ged_row(1, "2020-01-01", 1, best="3000000000"),
+        ged_row(2, "2020-01-02", 2, side_b_new_id="2147483648"),
+        ged_row(3, "2020-01-03", 3, high="2147483647")])
+    report = ingest_file(store, path)
+    assert [(p.line, p.field, p.message) for p in report.problems] == [
+        (2, "best", "beyond 2,147,483,647"), (4, "side_b_id", "beyond 2,147,483,647")]
+    assert store.con.execute("SELECT event_id, high FROM events").fetchall() == [
+        ("3", 2147483647)]
+
+
 def test_numbers_with_spaces_or_a_decimal_zero_are_read(store, tmp_path):
     path = write_csv(tmp_path / "GEDEvent_v22_1.csv", GED_HEADER_49, [
         ged_row(1, "2020-01-01", 1, best=" 12 ", low="3.0", latitude=" 33.5",

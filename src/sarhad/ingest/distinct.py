@@ -16,6 +16,7 @@ gathered, in one parallel ``select`` each.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 
 import polars as pl
 
@@ -34,7 +35,7 @@ class DistinctMap:
         self.results = {name: pl.Series(name, [], dtype=dtype)
                         for name, (_, dtype) in self.outputs.items()}
         # what each output gives a missing cell (null, unless the expression says otherwise)
-        self.for_null = {name: _evaluate(expr, pl.Series([None], dtype=pl.String), dtype)[0]
+        self.for_null = {name: _for_null(expr, dtype)
                          for name, (expr, dtype) in self.outputs.items()}
         self._enum = pl.Enum([])
 
@@ -61,6 +62,12 @@ class DistinctMap:
         for name, (expr, dtype) in self.outputs.items():
             self.results[name] = pl.concat([self.results[name],
                                             _evaluate(expr, new, dtype).alias(name)])
+
+
+@lru_cache(maxsize=64)
+def _for_null(expr: Callable[[pl.Expr], pl.Expr], dtype: pl.DataType) -> object:
+    # once per process: the place expressions' regexes take a while to compile
+    return _evaluate(expr, pl.Series([None], dtype=pl.String), dtype)[0]
 
 
 def _evaluate(expr: Callable[[pl.Expr], pl.Expr], values: pl.Series,

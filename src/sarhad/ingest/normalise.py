@@ -16,7 +16,7 @@ from sarhad.ingest.actors import resolver
 from sarhad.ingest.distinct import DistinctMap
 from sarhad.ingest.labels import Labels
 from sarhad.kb.schema import Scenario
-from sarhad.store import CODED_COLUMNS, ROW_COLUMNS
+from sarhad.store import CODED_COLUMNS, INT32_COLUMNS, ROW_COLUMNS
 
 #: coded columns taken as the adapter gives them (the others are derived here)
 _AS_GIVEN = ("date_precision", "country", "country_name", "location", "event_type")
@@ -83,6 +83,7 @@ class Normaliser:
                 code("side_b", self.names, "actor")),
             **{f"{c}_code": code(c, self.given[c]) for c in _AS_GIVEN},
         }
+        made.update({c: pl.col(c).cast(pl.Int32) for c in INT32_COLUMNS})
         assert {f"{c}_code" for c in CODED_COLUMNS} <= set(made)
         return good.select([made[c].alias(c) if c in made else pl.col(c)
                             for c in BLOCK_COLUMNS])

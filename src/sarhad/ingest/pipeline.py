@@ -19,7 +19,9 @@ from sarhad.errors import Problem, SarhadError, ValidationFailed
 from sarhad.ingest.base import (
     ADAPTERS,
     Adapter,
+    bad,
     detect,
+    first_problem,
     format_problems,
     strip_numbers,
     version_key,
@@ -29,7 +31,7 @@ from sarhad.ingest.normalise import Normaliser
 from sarhad.ingest.reader import BlockReader, header_of, sha256_of, sniff_encoding
 from sarhad.ingest.write import Transaction
 from sarhad.kb.schema import Scenario
-from sarhad.store import Store, first_row
+from sarhad.store import INT32_COLUMNS, Store, first_row
 
 MAX_LISTED = 20
 
@@ -136,14 +138,14 @@ def ingest_file(store: Store, path: Path | str, *, source: str | None = None,
                                               version=version)
         if reader is None:
             return _already_loaded(store, name, sha, started)
-        assert adapter is not None
-        report = IngestReport(name, "", adapter.name, version, reader.encoding)
-        # adapters name columns as the publisher documents them; match case-insensitively
-        expected = {x.lower(): x for x in (*adapter.required, *adapter.optional)}
-        rename = {c: expected[c.lower()] for c in reader.columns
-                  if expected.get(c.lower(), c) != c}
-        frames = (f.rename(rename) if rename else f for f in reader)
-        try:
+        try:        # the reader's thread is already reading: always stop it
+            assert adapter is not None
+            report = IngestReport(name, "", adapter.name, version, reader.encoding)
+            # adapters name columns as the publisher documents them; match case-insensitively
+            expected = {x.lower(): x for x in (*adapter.required, *adapter.optional)}
+            rename = {c: expected[c.lower()] for c in reader.columns
+                      if expected.get(c.lower(), c) != c}
+            frames = (f.rename(rename) if rename else f for f in reader)
             _ingest_frames(store, frames, reader.n_columns, adapter, report,
                            scenario=scenario, strict=strict, label=str(path.resolve()),
                            citation=citation or adapter.citation or None,
@@ -200,11 +202,6 @@ def _open(store: Store, path: Path, *, name: str, source: str | None, version: s
     return BlockReader(path, wanted, name=name, encoding=encoding), "", adapter, version
 
 
-#: rows appended to the store at once: with two DuckDB threads, an append of two row groups
-#: or more is written out (compressed) as it runs; a smaller one is mostly left to the commit,
-#: after everything else, and the whole write is measured to cost a quarter more CPU time
-WRITE_ROWS = 2 * 122_880
-
 #: rows per block handed from stage to stage (checked, coded): small enough for the stages to
 #: overlap on a file of a few hundred thousand events, large enough that polars' fixed cost
 #: per call stays small
@@ -214,6 +211,10 @@ BLOCK = 122_880
 #: the problem of a row whose id an earlier row of the file already has (``{_first_line}`` is
 #: filled in when the problems are listed)
 DUPLICATE = "event_id: duplicate of line {_first_line}"
+
+
+_TOO_LARGE = first_problem(*(bad(pl.col(c).abs() > 2**31 - 1, c, f"beyond {2**31 - 1:,}")
+                             for c in INT32_COLUMNS))
 
 
 def _check_block(raw: pl.DataFrame, dup: pl.Series, adapter: Adapter, n_fields: int
@@ -231,7 +232,7 @@ def _check_block(raw: pl.DataFrame, dup: pl.Series, adapter: Adapter, n_fields: 
             at = failed.arg_true()
             canon = canon.with_columns(canon.get_column(c).clone().scatter(at, again.get_column(c))
                                        for c in canon.columns)
-    problem = pl.col("problem")
+    problem = pl.coalesce(pl.col("problem"), _TOO_LARGE)
     if "_fields" in raw.columns:
         # a record with more or fewer fields than the header is malformed (a stray comma or
         # quote): its values would land in the wrong columns
@@ -245,7 +246,9 @@ def _check_block(raw: pl.DataFrame, dup: pl.Series, adapter: Adapter, n_fields: 
 
 
 def _regroup(frames: Iterable[pl.DataFrame], size: int) -> Iterator[pl.DataFrame]:
-    """The frames' rows in blocks of exactly ``size`` rows (the last one shorter)."""
+    """The frames' rows in blocks of exactly ``size`` rows (the last one shorter), each in
+    one contiguous chunk: a block of many chunks (the parser makes several per frame) was
+    measured to make every later select and filter copy it together again first."""
     pending: list[pl.DataFrame] = []
     n = 0
     for frame in frames:
@@ -255,11 +258,11 @@ def _regroup(frames: Iterable[pl.DataFrame], size: int) -> Iterator[pl.DataFrame
         n += frame.height
         while n >= size:
             whole = pl.concat(pending, rechunk=False) if len(pending) > 1 else pending[0]
-            yield whole.slice(0, size)
+            yield whole.slice(0, size).rechunk()
             rest = whole.slice(size)
             pending, n = ([rest] if rest.height else []), rest.height
     if n:
-        yield pl.concat(pending, rechunk=False) if len(pending) > 1 else pending[0]
+        yield (pl.concat(pending, rechunk=False) if len(pending) > 1 else pending[0]).rechunk()
 
 
 def _ingest_frames(store: Store, frames: Iterable[pl.DataFrame], n_fields: int,
@@ -300,25 +303,25 @@ def _ingest_frames(store: Store, frames: Iterable[pl.DataFrame], n_fields: int,
     txn: Transaction | None = None
     t_parse = t_check = 0.0
 
-    pending: list[tuple[pl.DataFrame, pl.DataFrame]] = []
-
-    def code(good: pl.DataFrame | None) -> None:
-        # the coding thread: one block at a time, in file order; None: the file's end
-        if good is not None:
-            pending.append((normaliser.rows(good), normaliser.labels.take_new()))
-            if sum(r.height for r, _ in pending) < WRITE_ROWS:
-                return
-        if not pending:
-            return
-        rows = pl.concat([r for r, _ in pending], rechunk=False)
-        labels = pl.concat([lb for _, lb in pending])
-        pending.clear()
+    def check_and_code(raw: pl.DataFrame, dup: pl.Series) -> None:
+        # the coding thread: one block at a time, in file order
+        nonlocal t_check
+        started_block = time.perf_counter()
+        rows = _check_block(raw, dup, adapter, n_fields)
+        failed = rows.get_column("problem").is_not_null()
+        if failed.any():
+            bad_parts.append(rows.filter(failed))
+            bad_raw.append(raw.filter(failed))
+            rows = rows.filter(~failed)
+        coded_rows = normaliser.rows(rows)
+        labels = normaliser.labels.take_new()
+        t_check += time.perf_counter() - started_block
         if txn is None:
-            held.append((rows, labels))
+            held.append((coded_rows, labels))
             return
-        if written:      # one batch written while the next is coded, no more
+        if written:      # one block written while the next is coded, no more
             written[-1].result()
-        written.append(writer.submit(txn.append, rows, labels))
+        written.append(writer.submit(txn.append, coded_rows, labels))
 
     with (store.lock, ThreadPoolExecutor(1, "sarhad-code") as coder,
           ThreadPoolExecutor(1, "sarhad-write") as writer):
@@ -329,32 +332,22 @@ def _ingest_frames(store: Store, frames: Iterable[pl.DataFrame], n_fields: int,
             while True:
                 t0 = time.perf_counter()
                 raw = next(blocks, None)
-                t1 = time.perf_counter()
-                t_parse += t1 - t0
+                t_parse += time.perf_counter() - t0
                 if raw is None:
                     break
                 report.rows += raw.height
                 ids = raw.get_column(id_col)
-                dup = ids.is_not_null() & ~ids.is_first_distinct()
+                dup = _repeats(ids)
                 if txn is not None and txn.has_source and seen:
                     # a repeat written now could replace a stored event before it is found
                     # to be a repeat: here, earlier blocks' ids are checked before writing
                     dup = dup | ids.is_in(pl.concat([f.get_column("id") for f in seen])
                                           .implode()).fill_null(False)
-                seen.append(raw.select(pl.col(id_col).alias("id"), "_line"))
-                rows = _check_block(raw, dup, adapter, n_fields)
-                failed = rows.get_column("problem").is_not_null()
-                if failed.any():
-                    bad_parts.append(rows.filter(failed))
-                    bad_raw.append(raw.filter(failed))
-                    rows = rows.filter(~failed)
-                del raw, ids, dup
-                if coded:        # one block coded while the next is checked, no more
+                seen.append(pl.DataFrame([ids.alias("id"), raw.get_column("_line")]))
+                if coded:        # one block checked and coded while the next is parsed
                     coded[-1].result()
-                coded.append(coder.submit(code, rows))
-                del rows
-                t_check += time.perf_counter() - t1
-            coded.append(coder.submit(code, None))
+                coded.append(coder.submit(check_and_code, raw, dup))
+                del raw, ids, dup
             for f in coded:
                 f.result()
             report.sha256, report.encoding = file_info()
@@ -370,7 +363,7 @@ def _ingest_frames(store: Store, frames: Iterable[pl.DataFrame], n_fields: int,
                     bad, pl.concat(bad_raw, how="diagonal_relaxed") if bad_raw else
                     pl.DataFrame({"_line": []}, schema={"_line": pl.Int64}),
                     all_seen, report.file)
-            del seen, bad_parts, bad_raw
+            seen.clear()     # the ids are in all_seen
             if store.has_file(report.sha256):
                 report.already_loaded = True
                 raise _AlreadyLoaded
@@ -419,12 +412,21 @@ def _ingest_frames(store: Store, frames: Iterable[pl.DataFrame], n_fields: int,
     report.seconds = time.perf_counter() - started
 
 
+def _repeats(ids: pl.Series) -> pl.Series:
+    """Rows whose id an earlier row has (a missing id is never a repeat). Ids are hashed
+    first: when no two share a hash, the usual case, none repeats, and hashing costs a
+    fraction of finding the first of each distinct text."""
+    if ids.hash().n_unique() == ids.len():
+        return pl.repeat(False, ids.len(), dtype=pl.Boolean, eager=True)
+    return ids.is_not_null() & ~ids.is_first_distinct()
+
+
 def _repeated_across_blocks(seen: pl.DataFrame, bad_parts: list[pl.DataFrame]
                             ) -> pl.DataFrame:
     """Rows whose id an earlier row of the file has, in an earlier block (a repeat within a
     block is already a problem of its row), as problem rows: ``_line``, ``event_id``,
     ``problem``. Rows skipped for another problem are not counted twice."""
-    repeated = seen.filter(pl.col("id").is_not_null() & ~pl.col("id").is_first_distinct())
+    repeated = seen.filter(_repeats(seen.get_column("id")))
     if repeated.height and bad_parts:
         flagged = pl.concat([b.select("_line") for b in bad_parts])
         repeated = repeated.join(flagged, on="_line", how="anti")

@@ -200,20 +200,25 @@ def record_layout(source: Path | bytes, *, digest: Any = None) -> tuple[np.ndarr
     return np.concatenate(lines)[1:], np.concatenate(fields)[1:]   # record 0 is the header
 
 
+#: the first chunk is smaller, so that parsing starts sooner while the rest is read
+FIRST_CHUNK = 1 << 21
+
+
 def _chunks(source: Path | bytes) -> Iterator[memoryview]:
+    first = min(CHUNK, FIRST_CHUNK)
     if isinstance(source, bytes | bytearray):
         view = memoryview(source)
-        for i in range(0, len(view), CHUNK):
+        yield view[:first]
+        for i in range(first, len(view), CHUNK):
             yield view[i:i + CHUNK]
         return
     buf = bytearray(CHUNK)
     view = memoryview(buf)
     with open(source, "rb") as fh:
-        while True:
-            n = fh.readinto(buf)
-            if not n:
-                return
+        n = fh.readinto(view[:first])
+        while n:
             yield view[:n]
+            n = fh.readinto(buf)
 
 
 def sha256_of(path: Path) -> str:
@@ -245,45 +250,41 @@ class BlockReader:
         self.sha256 = ""
         with open(path, "rb") as fh:
             self.n_columns = len(header_of(fh.read(1 << 20), name=name))
+        # reading starts at once, while the caller sets up the rest of the ingest
+        self._digest = hashlib.sha256()
+        self._blocks: queue.Queue[Records | BaseException | None] = queue.Queue(maxsize=2)
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread = threading.Thread(target=self._produce, name="sarhad-read", daemon=True)
+        self._thread.start()
 
     def close(self) -> None:
         """Stop the reading thread (a caller that gives up before the end calls this)."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
+        self._thread.join()
+
+    def _put(self, item: Records | BaseException | None) -> bool:
+        while not self._stop.is_set():     # the consumer may have given up: never block
+            try:
+                self._blocks.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _produce(self) -> None:
+        try:
+            for block in record_blocks(self.path, digest=self._digest, repeat_header=True):
+                if not self._put(block):
+                    return
+            self._put(None)
+        except BaseException as err:  # handed to the consumer, raised there
+            self._put(err)
 
     def __iter__(self) -> Iterator[pl.DataFrame]:
-        digest = hashlib.sha256()
-        blocks: queue.Queue[Records | BaseException | None] = queue.Queue(maxsize=2)
-        stop = self._stop = threading.Event()
-
-        def put(item: Records | BaseException | None) -> bool:
-            while not stop.is_set():     # the consumer may have given up: never block
-                try:
-                    blocks.put(item, timeout=0.1)
-                    return True
-                except queue.Full:
-                    continue
-            return False
-
-        def produce() -> None:
-            try:
-                for block in record_blocks(self.path, digest=digest, repeat_header=True):
-                    if not put(block):
-                        return
-                put(None)
-            except BaseException as err:  # handed to the consumer, raised there
-                put(err)
-
-        thread = self._thread = threading.Thread(target=produce, name="sarhad-read",
-                                                 daemon=True)
-        thread.start()
         first, data_seen = True, False
         try:
             while True:
-                item = blocks.get()
+                item = self._blocks.get()
                 if item is None:
                     break
                 if isinstance(item, BaseException):
@@ -299,9 +300,8 @@ class BlockReader:
                     data_seen = True
                 yield frame
         finally:
-            stop.set()
-            thread.join()
-        self.sha256 = digest.hexdigest()
+            self.close()
+        self.sha256 = self._digest.hexdigest()
 
     def _parse(self, data: bytes) -> pl.DataFrame:
         try:
