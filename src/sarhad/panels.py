@@ -156,24 +156,23 @@ def _panel(store: Store, gen: int) -> pl.DataFrame:
     if cached is not None:
         return cached
     cutoff = store.cached(_UCDP_CUTOFF, generation=gen)
-    # summed over the stored codes first, their texts looked up on the few thousand sums
+    # summed over the stored codes first, their places and sides looked up on the sums
     frame = query_frame(store.reader(), """
         WITH p AS (
             SELECT source,
                    (source = 'ucdp' OR (source = 'ucdp-candidate'
                                         AND (?::DATE IS NULL OR date_start > ?::DATE)))
                        AS ucdp_record,
-                   country_code, province_code, former_fata, side_a_actor_code,
-                   side_b_actor_code, year(date_start) * 100 + month(date_start) AS ym,
+                   place, side_a, side_b, year(date_start) * 100 + month(date_start) AS ym,
                    sum(coalesce(best, 0)) AS fatalities, count(*) AS events
             FROM event_rows GROUP BY ALL)
-        SELECT p.source, p.ucdp_record, c.value AS country, pr.value AS province,
-               p.former_fata, a.value AS side_a_actor, b.value AS side_b_actor, p.ym,
-               p.fatalities, p.events
-        FROM p LEFT JOIN labels c ON c.code = p.country_code
-               LEFT JOIN labels pr ON pr.code = p.province_code
-               LEFT JOIN labels a ON a.code = p.side_a_actor_code
-               LEFT JOIN labels b ON b.code = p.side_b_actor_code""", [cutoff, cutoff])
+        SELECT p.source, p.ucdp_record, pl.country, pl.province, pl.former_fata,
+               a.actor AS side_a_actor, b.actor AS side_b_actor, p.ym,
+               sum(p.fatalities)::BIGINT AS fatalities, sum(p.events)::BIGINT AS events
+        FROM p JOIN places pl ON pl.code = p.place
+               JOIN sides a ON a.code = p.side_a
+               JOIN sides b ON b.code = p.side_b
+        GROUP BY ALL""", [cutoff, cutoff])
     store._cache[key] = frame
     return frame
 

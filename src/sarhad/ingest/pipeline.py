@@ -26,7 +26,6 @@ from sarhad.ingest.base import (
     strip_numbers,
     version_key,
 )
-from sarhad.ingest.labels import Labels
 from sarhad.ingest.normalise import Normaliser
 from sarhad.ingest.reader import BlockReader, header_of, sha256_of, sniff_encoding
 from sarhad.ingest.write import Transaction
@@ -272,13 +271,13 @@ def _ingest_frames(store: Store, frames: Iterable[pl.DataFrame], n_fields: int,
                    file_info: Callable[[], tuple[str, str]]) -> None:
     """Check, resolve and write rows as they are parsed, in blocks of :data:`BLOCK` rows.
 
-    Four stages overlap, each in its own thread, a block handed from one to the next: the
-    reader's thread cuts and hashes the file; this thread parses and checks a block (no state
-    shared between blocks); a coding thread normalises places, resolves sides and codes the
-    texts of the rows to keep (the per-ingest maps of distinct values are its alone); a writer
-    thread appends them inside the one transaction. polars, DuckDB, hashlib and the numba
-    kernel release the GIL, so on two cores the stages keep both busy; a stage waits when the
-    next still holds the block before.
+    Five stages overlap, each in a thread of its own, a block handed from one to the next
+    (:class:`_Stage`): the reader's thread cuts and hashes the file; this thread parses it;
+    a checking thread checks a block (no state shared between blocks); a coding thread
+    normalises places, resolves sides and codes the dimensions of the rows to keep (the
+    per-ingest maps of distinct values are its alone); a writing thread appends them inside
+    the one transaction. polars, DuckDB, hashlib and the numba kernel release the GIL, so on
+    two cores the stages keep both busy; each holds at most one block at a time.
 
     An id repeated within a block is caught there. One repeated across blocks is found once
     the whole file is read, and its later rows, already appended, are deleted before the
@@ -292,39 +291,47 @@ def _ingest_frames(store: Store, frames: Iterable[pl.DataFrame], n_fields: int,
         from sarhad.kb import load_scenario
 
         scenario = load_scenario()
-    normaliser = Normaliser(scenario, Labels(store.con))
+    normaliser = Normaliser(scenario, store.con)
     id_col = adapter.id_column
     seen: list[pl.DataFrame] = []          # id and line of every row, in file order
     bad_parts: list[pl.DataFrame] = []
     bad_raw: list[pl.DataFrame] = []
-    held: list[tuple[pl.DataFrame, pl.DataFrame]] = []   # strict: blocks wait for the verdict
-    coded: list[Future[None]] = []
-    written: list[Future[tuple[int, int]]] = []
+    held: list[tuple[pl.DataFrame, dict[str, pl.DataFrame]]] = []   # strict: blocks wait
     txn: Transaction | None = None
-    t_parse = t_check = 0.0
+    t_parse = 0.0
 
-    def check_and_code(raw: pl.DataFrame, dup: pl.Series) -> None:
-        # the coding thread: one block at a time, in file order
-        nonlocal t_check
-        started_block = time.perf_counter()
+    def checked(raw: pl.DataFrame, dup: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame | None,
+                                                            pl.DataFrame | None]:
         rows = _check_block(raw, dup, adapter, n_fields)
         failed = rows.get_column("problem").is_not_null()
-        if failed.any():
-            bad_parts.append(rows.filter(failed))
-            bad_raw.append(raw.filter(failed))
-            rows = rows.filter(~failed)
-        coded_rows = normaliser.rows(rows)
-        labels = normaliser.labels.take_new()
-        t_check += time.perf_counter() - started_block
-        if txn is None:
-            held.append((coded_rows, labels))
-            return
-        if written:      # one block written while the next is coded, no more
-            written[-1].result()
-        written.append(writer.submit(txn.append, coded_rows, labels))
+        if not failed.any():
+            return rows, None, None
+        return rows.filter(~failed), rows.filter(failed), raw.filter(failed)
 
-    with (store.lock, ThreadPoolExecutor(1, "sarhad-code") as coder,
-          ThreadPoolExecutor(1, "sarhad-write") as writer):
+    def hand_on(good: pl.DataFrame, bad: pl.DataFrame | None, bad_cells: pl.DataFrame | None
+                ) -> None:
+        if bad is not None and bad_cells is not None:
+            bad_parts.append(bad)
+            bad_raw.append(bad_cells)
+        coding.submit(good)
+
+    def check(raw: pl.DataFrame, dup: pl.Series) -> None:
+        hand_on(*checked(raw, dup))
+
+    def code(rows: pl.DataFrame) -> None:
+        coded, new = normaliser.rows(rows), normaliser.take_new()
+        if txn is None:
+            held.append((coded, new))
+        else:
+            writing.submit(coded, new)
+
+    def write(rows: pl.DataFrame, new: dict[str, pl.DataFrame]) -> tuple[int, int]:
+        assert txn is not None
+        return txn.append(rows, new)
+
+    checking = _Stage(check, "check", depth=2)
+    coding, writing = _Stage(code, "code"), _Stage(write, "write")
+    with store.lock:
         try:
             if not strict:
                 txn = Transaction(store, report.source, report.version)
@@ -344,12 +351,18 @@ def _ingest_frames(store: Store, frames: Iterable[pl.DataFrame], n_fields: int,
                     dup = dup | ids.is_in(pl.concat([f.get_column("id") for f in seen])
                                           .implode()).fill_null(False)
                 seen.append(pl.DataFrame([ids.alias("id"), raw.get_column("_line")]))
-                if coded:        # one block checked and coded while the next is parsed
-                    coded[-1].result()
-                coded.append(coder.submit(check_and_code, raw, dup))
+                checking.submit(raw, dup)
                 del raw, ids, dup
-            for f in coded:
-                f.result()
+            last = checking.take_back()
+            if last is not None:
+                # the parse is over and the checking thread is still at the block before:
+                # this thread checks the last one itself, then hands it on in order
+                result = checked(*last)
+                checking.drain()
+                hand_on(*result)
+                del last, result
+            checking.drain()
+            coding.drain()
             report.sha256, report.encoding = file_info()
             all_seen = pl.concat(seen) if seen else pl.DataFrame(
                 {"id": [], "_line": []}, schema={"id": pl.String, "_line": pl.Int64})
@@ -376,9 +389,10 @@ def _ingest_frames(store: Store, frames: Iterable[pl.DataFrame], n_fields: int,
             t_written = time.perf_counter()
             if txn is None:
                 txn = Transaction(store, report.source, report.version)
-                written = [writer.submit(txn.append, rows, labels) for rows, labels in held]
+                for rows, new in held:
+                    writing.submit(rows, new)
                 held.clear()
-            counts = [f.result() for f in written]
+            counts = writing.drain()
             t_finish = time.perf_counter()
             removed = txn.remove_lines(late.get_column("_line").to_list())
             report.loaded = sum(n for n, _ in counts) - removed
@@ -390,26 +404,76 @@ def _ingest_frames(store: Store, frames: Iterable[pl.DataFrame], n_fields: int,
                         report.loaded, report.skipped, scenario.scenario.name, citation],
                        normaliser.resolver.fingerprint, on_before_commit)
         except BaseException as err:
-            # the coding and writing threads may still be at work: let them finish (a block
-            # being coded may still hand one more to the writer) before rolling back
-            for c in coded:
-                c.cancel()
-            wait(coded)
-            for w in written:
-                w.cancel()
-            wait(written)
+            # the stages may still be at work: let each finish (a block being checked may
+            # still hand one to the coder, and so on) before rolling back
+            for stage in (checking, coding, writing):
+                stage.stop()
             if txn is not None:
                 txn.rollback()
             if isinstance(err, _AlreadyLoaded):
                 return
             raise
+        finally:
+            for stage in (checking, coding, writing):
+                stage.close()
     report.timings["parse"] = t_parse
-    report.timings["check"] = t_check
-    # the part of the write not hidden behind parsing and checking, then the file's own
-    # rows (repeated ids removed, unresolved names counted, the commit)
+    report.timings["check"] = checking.busy
+    report.timings["code"] = coding.busy
+    # the part of the write not hidden behind the other stages, then the file's own rows
+    # (repeated ids removed, unresolved names counted, the commit)
     report.timings["write"] = t_finish - t_written
     report.timings["finish"] = time.perf_counter() - t_finish
     report.seconds = time.perf_counter() - started
+
+
+class _Stage:
+    """A stage of the ingest: a thread of its own that runs ``work`` on each item handed to it,
+    in order. Handing over waits while ``depth`` items are still in the stage (at work or
+    waiting), so memory stays at a few blocks whatever the file's size; an error in a stage
+    comes out of the next hand-over, or of :meth:`drain`."""
+
+    def __init__(self, work: Callable[..., Any], name: str, *, depth: int = 1) -> None:
+        self._work = work
+        self._depth = depth
+        self._pool = ThreadPoolExecutor(1, f"sarhad-{name}")
+        self._futures: list[Future[Any]] = []
+        self._last: tuple[Any, ...] | None = None     # what the last item was given
+        self.busy = 0.0           # seconds spent working
+
+    def submit(self, *args: Any) -> None:
+        if len(self._futures) >= self._depth:
+            self._futures[-self._depth].result()
+        self._futures.append(self._pool.submit(self._timed, *args))
+        self._last = args
+
+    def take_back(self) -> tuple[Any, ...] | None:
+        """The last item handed over, if the stage has not started on it yet (the caller
+        then works on it itself); else None."""
+        last, self._last = self._last, None
+        if self._futures and last is not None and self._futures[-1].cancel():
+            self._futures.pop()
+            return last
+        return None
+
+    def drain(self) -> list[Any]:
+        """Every item's result, once all are done."""
+        return [f.result() for f in self._futures]
+
+    def stop(self) -> None:
+        """Drop the items not started, wait for the one at work (errors ignored)."""
+        for f in self._futures:
+            f.cancel()
+        wait(self._futures)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    def _timed(self, *args: Any) -> Any:
+        begun = time.perf_counter()
+        try:
+            return self._work(*args)
+        finally:
+            self.busy += time.perf_counter() - begun
 
 
 def _repeats(ids: pl.Series) -> pl.Series:

@@ -59,16 +59,18 @@ class Transaction:
             self.rollback()
             raise
 
-    def append(self, rows: pl.DataFrame, labels: pl.DataFrame) -> tuple[int, int]:
-        """Write one block of checked, coded rows (:data:`BLOCK_COLUMNS`), after the labels
-        (``code``, ``value``) first coded for them; returns (written, replaced)."""
+    def append(self, rows: pl.DataFrame, dimensions: dict[str, pl.DataFrame]
+               ) -> tuple[int, int]:
+        """Write one block of checked, coded rows (:data:`BLOCK_COLUMNS`), after the rows of
+        the dimension tables first coded for them; returns (written, replaced)."""
         con = self.con
-        if labels.height:
-            con.register("_labels", labels)
-            try:
-                con.execute("INSERT INTO labels SELECT code, value FROM _labels")
-            finally:
-                con.unregister("_labels")
+        for table, new in dimensions.items():
+            if new.height:
+                con.register("_new", new)
+                try:
+                    con.execute(f"INSERT INTO {table} SELECT * FROM _new")
+                finally:
+                    con.unregister("_new")
         staged = rows.select(BLOCK_COLUMNS)
         # source and ingest id are the same on every row: given to DuckDB as constants
         # rather than as columns of 400,000 copies to convert and scan
@@ -125,15 +127,15 @@ class Transaction:
         events (a name on both sides of one event counts twice), most frequent first."""
         rows = self.con.execute("""
             WITH n AS (
-                SELECT code, count(*) AS n FROM (
-                    SELECT side_a_code AS code FROM event_rows WHERE ingest_id = $1
-                        AND side_a_actor_code IS NULL AND side_a_code IS NOT NULL
+                SELECT side, count(*) AS n FROM (
+                    SELECT side_a AS side FROM event_rows WHERE ingest_id = $1
                     UNION ALL
-                    SELECT side_b_code FROM event_rows WHERE ingest_id = $1
-                        AND side_b_actor_code IS NULL AND side_b_code IS NOT NULL)
-                GROUP BY code)
-            SELECT l.value, n.n FROM n JOIN labels l USING (code)
-            ORDER BY n.n DESC, l.value LIMIT $2""", [self.ingest_id, limit]).fetchall()
+                    SELECT side_b FROM event_rows WHERE ingest_id = $1)
+                GROUP BY side)
+            SELECT s.name, sum(n.n) AS events FROM n JOIN sides s ON s.code = n.side
+            WHERE s.actor IS NULL AND s.name IS NOT NULL
+            GROUP BY s.name ORDER BY events DESC, s.name LIMIT $2""",
+                                [self.ingest_id, limit]).fetchall()
         return [(str(n), int(c)) for n, c in rows]
 
     def commit(self, file_row: list[Any], fingerprint: str,
