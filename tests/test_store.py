@@ -52,6 +52,22 @@ def test_a_duckdb_file_that_is_not_a_store_is_refused(tmp_path):
         open_store(db, read_only=True)
 
 
+def test_a_store_of_the_first_schema_is_refused_with_what_to_do(tmp_path):
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con.execute("CREATE TABLE events (source VARCHAR, event_id VARCHAR)")
+    con.close()
+    for read_only in (True, False):
+        with pytest.raises(SarhadError, match="schema version 1.*reads version 2.*new --db"):
+            open_store(db, read_only=read_only)
+    # and the old store is left as it was: no table of the new schema was added to it
+    con = duckdb.connect(str(db), read_only=True)
+    assert {r[0] for r in con.execute("SHOW TABLES").fetchall()} == {"meta", "events"}
+    con.close()
+
+
 def test_a_file_that_is_not_duckdb_is_refused(tmp_path):
     db = tmp_path / "text.duckdb"
     db.write_text("hello\n")

@@ -159,14 +159,17 @@ def test_numbers_with_spaces_or_a_decimal_zero_are_read(store, tmp_path):
                 where_coordinates=" Bannu  "),
         ged_row(2, "2020-01-02", 2, where_coordinates=" 7 "),          # text kept as written
         ged_row(3, "2020-01-03", 3, best=" 1.5 ", where_coordinates=" 8 "),   # still bad
+        # a count written as a float is read as the integer; a text cell like it is kept
+        ged_row(4, "2020-01-04", 4, low="2.0", high="1.2e1", where_coordinates="7.0"),
     ])
     report = ingest_file(store, path)
-    assert report.loaded == 2 and report.skipped == 1
+    assert report.loaded == 3 and report.skipped == 1
     assert [(p.line, p.message) for p in report.problems] == [
         (6, "not a whole number: ' 1.5 '")]    # the message quotes the cell as written
-    rows = store.con.execute("SELECT event_id, best, low, latitude, location FROM events "
+    rows = store.con.execute("SELECT event_id, best, low, high, latitude, location FROM events "
                              "ORDER BY event_id").fetchall()
-    assert rows == [("1", 12, 3, 33.5, " Bannu  "), ("2", 2, 2, 33.0, " 7 ")]
+    assert rows == [("1", 12, 3, 3, 33.5, " Bannu  "), ("2", 2, 2, 4, 33.0, " 7 "),
+                    ("4", 4, 2, 12, 33.0, "7.0")]
 
 
 @pytest.mark.parametrize("block", [None, 2])

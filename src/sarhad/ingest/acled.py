@@ -50,6 +50,7 @@ def _date(col: str) -> pl.Expr:
 class Acled(Adapter):
     name = "acled"
     id_column = "event_id_cnty"
+    integers = ("fatalities", "iso")
     title = "ACLED standard export"
     required = ("event_id_cnty", "event_date", "event_type", "actor1", "actor2", "country",
                 "admin1", "latitude", "longitude", "fatalities")

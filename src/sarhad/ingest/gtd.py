@@ -38,6 +38,7 @@ from sarhad.ingest.base import (
 class Gtd(Adapter):
     name = "gtd"
     id_column = "eventid"
+    integers = ("iyear", "imonth", "iday", "nkill")
     title = "Global Terrorism Database export"
     required = ("eventid", "iyear", "imonth", "iday", "country_txt", "provstate", "gname",
                 "nkill")

@@ -58,8 +58,10 @@ class Normaliser:
         those positions."""
         maps = {"province_raw": self.provinces, "district_raw": self.districts,
                 "side_a": self.names, "side_b": self.names, **self.given}
+        # the first block: every value is new (side A and B share a map: both learnt here)
+        empty = {id(m) for m in maps.values() if not m.values.len()}
         for c, dmap in maps.items():
-            if not dmap.values.len():      # the first block: every value is new
+            if id(dmap) in empty:
                 dmap.learn(good.get_column(c))
         at = self._positions(good, maps)
         new = [c for c in maps if at.get_column(c).null_count() > good.get_column(c).null_count()]

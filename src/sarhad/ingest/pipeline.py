@@ -225,7 +225,7 @@ def _check_block(raw: pl.DataFrame, dup: pl.Series, adapter: Adapter, n_fields: 
     if failed.any():
         # numbers with spaces around them: the rejected rows parsed again, stripped
         sub = raw.filter(failed)
-        fixed = strip_numbers(sub)
+        fixed = strip_numbers(sub, adapter.integers)
         if not fixed.equals(sub):
             again = adapter.canonical(fixed.lazy()).collect()
             at = failed.arg_true()
