@@ -161,11 +161,13 @@ def test_numbers_with_spaces_or_a_decimal_zero_are_read(store, tmp_path):
         ged_row(3, "2020-01-03", 3, best=" 1.5 ", where_coordinates=" 8 "),   # still bad
         # a count written as a float is read as the integer; a text cell like it is kept
         ged_row(4, "2020-01-04", 4, low="2.0", high="1.2e1", where_coordinates="7.0"),
+        ged_row(5, "2020-01-05", 5, low="1e30"),       # whole, but no integer: still bad
     ])
     report = ingest_file(store, path)
-    assert report.loaded == 3 and report.skipped == 1
+    assert report.loaded == 3 and report.skipped == 2
     assert [(p.line, p.message) for p in report.problems] == [
-        (6, "not a whole number: ' 1.5 '")]    # the message quotes the cell as written
+        (6, "not a whole number: ' 1.5 '"),    # the message quotes the cell as written
+        (10, "not a whole number: '1e30'")]
     rows = store.con.execute("SELECT event_id, best, low, high, latitude, location FROM events "
                              "ORDER BY event_id").fetchall()
     assert rows == [("1", 12, 3, 3, 33.5, " Bannu  "), ("2", 2, 2, 4, 33.0, " 7 "),

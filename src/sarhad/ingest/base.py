@@ -156,10 +156,9 @@ def strip_numbers(raw: pl.DataFrame, integers: Sequence[str] = ()) -> pl.DataFra
         stripped = pl.col(c).str.strip_chars()
         number = stripped.cast(pl.Float64, strict=False)
         text = stripped
-        if c in integers:
-            text = (pl.when(number == number.floor())
-                    .then(number.cast(pl.Int64, strict=False).cast(pl.String))
-                    .otherwise(stripped))
+        if c in integers:     # a whole number too large for an integer stays as written
+            whole = pl.when(number == number.floor()).then(number.cast(pl.Int64, strict=False))
+            text = pl.coalesce(whole.cast(pl.String), stripped)
         return (pl.when(number.is_not_null()).then(text).otherwise(pl.col(c)).alias(c))
 
     return raw.with_columns(fix(c) for c, t in raw.schema.items() if t == pl.String)

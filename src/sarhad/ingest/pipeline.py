@@ -223,7 +223,8 @@ def _check_block(raw: pl.DataFrame, dup: pl.Series, adapter: Adapter, n_fields: 
     canon = adapter.canonical(raw.lazy()).collect()
     failed = canon.get_column("problem").is_not_null()
     if failed.any():
-        # numbers with spaces around them: the rejected rows parsed again, stripped
+        # numbers with spaces around them, counts written as floats: the rejected rows
+        # parsed again, tidied
         sub = raw.filter(failed)
         fixed = strip_numbers(sub, adapter.integers)
         if not fixed.equals(sub):
